@@ -1,0 +1,49 @@
+# Tierwatch: the two set-up commands (see README) and the benchmark.
+#   make demo    run the example jobs on the bundled sample data
+#   make test    run the whole test suite
+#   make bench   the weekly job on 1M generated events: events/s, MB/s, peak memory
+# Each installs the Debian packages it needs when they are missing (via sudo when not root).
+
+SWIFT ?= swift
+BUILD_DEBS := libsqlite3-dev libssl-dev zlib1g-dev libcurl4-openssl-dev
+TEST_DEBS := $(BUILD_DEBS) python3 gzip chromium
+BENCH_DEBS := $(BUILD_DEBS) time
+
+define install_debs
+	@missing=""; \
+	for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  echo "installing:$$missing"; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+endef
+
+.PHONY: demo test bench deps test-deps bench-deps release
+
+deps:
+	$(call install_debs,$(BUILD_DEBS))
+
+test-deps:
+	$(call install_debs,$(TEST_DEBS))
+
+bench-deps:
+	$(call install_debs,$(BENCH_DEBS))
+
+release: deps
+	$(SWIFT) build -c release --product tierwatch
+
+demo: release
+	.build/release/tierwatch demo
+
+test: test-deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+BENCH_DIR ?= .build/bench-data
+BENCH_EVENTS ?= 1000000
+
+bench: bench-deps release
+	@test -f $(BENCH_DIR)/$(BENCH_EVENTS)/consents.csv || \
+	  .build/release/tierwatch generate --out $(BENCH_DIR)/$(BENCH_EVENTS) --events $(BENCH_EVENTS) --days 7 --start 2026-11-09 --seed 7
+	@Tests/Support/bench.sh .build/release/tierwatch $(BENCH_DIR)/$(BENCH_EVENTS)

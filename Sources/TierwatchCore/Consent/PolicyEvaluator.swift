@@ -1,0 +1,142 @@
+/// One broken rule for one use.
+package struct Violation: Sendable {
+    package var rule: ConsentRule
+    /// The consent state the rule looked at (nil for erasure and minimisation).
+    package var state: ConsentState?
+    /// The point that decided that state, for evidence.
+    package var point: ConsentHistory.Point?
+    /// Categories involved (sensitive or not allowed), as category ids.
+    package var categories: [Int32]
+}
+
+/// A use of personal data to check.
+package struct Use {
+    package var subject: Int32
+    package var purpose: Int32
+    package var tier: Tier
+    package var jurisdiction: Int
+    package var instant: Int64
+    package var categories: UnsafeBufferPointer<Int32>
+}
+
+/// Applies a `ConsentPolicy` to uses, against a consent history and erasure requests.
+///
+/// Category and jurisdiction facts are precomputed into arrays indexed by id, so checking
+/// a use is a few array reads and at most two consent lookups.
+package final class PolicyEvaluator {
+    package let policy: ConsentPolicy
+    private let categories: ByteInterner
+    private let purposes: ByteInterner
+    private var sensitive: [Bool] = []
+    private var allowedTiers: [UInt8] = []
+    /// Per jurisdiction index: its regime and whether sensitive data needs consent there
+    /// (copied out of the policy so the hot path reads plain values, not structs with strings).
+    private let regimes: [ConsentRegime]
+    private let sensitiveJurisdictions: [Bool]
+    private let profilingPurpose: Int32
+    private let profilingTiers: UInt8
+    private let exemptTiers: UInt8
+    package var history = ConsentHistory()
+    /// Earliest erasure request per subject.
+    package var erasures = UInt64Map<Int64>(capacity: 64, empty: .max)
+
+    package init(policy: ConsentPolicy, categories: ByteInterner, purposes: ByteInterner) {
+        self.policy = policy
+        self.categories = categories
+        self.purposes = purposes
+        regimes = policy.jurisdictions.map(\.regime)
+        sensitiveJurisdictions = policy.jurisdictions.map(\.sensitive)
+        profilingPurpose = purposes.intern(policy.profilingPurpose)
+        profilingTiers = policy.profilingTiers.reduce(0) { $0 | UInt8(1) << UInt8($1) }
+        exemptTiers = policy.exemptTiers.reduce(0) { $0 | UInt8(1) << UInt8($1) }
+        refreshCategories()
+    }
+
+    /// Extends the per-category facts to categories interned since the last call.
+    @inline(__always)
+    package func refreshCategories() {
+        while sensitive.count < categories.count {
+            let name = categories.string(Int32(sensitive.count))
+            sensitive.append(policy.sensitiveCategories.contains(name))
+            var mask: UInt8 = 0
+            for (tier, allowed) in policy.allowedCategories.enumerated() where allowed.contains(name) {
+                mask |= UInt8(1) << UInt8(tier)
+            }
+            allowedTiers.append(mask)
+        }
+    }
+
+    /// Records an erasure request (the earliest per subject counts).
+    package func addErasure(subject: Int32, requestedAt: Int64) {
+        erasures.update(UInt64(UInt32(bitPattern: subject))) { $0 = min($0, requestedAt) }
+    }
+
+    /// The earliest erasure request of `subject`, if any.
+    package func erasure(of subject: Int32) -> Int64? {
+        erasures.get(UInt64(UInt32(bitPattern: subject)))
+    }
+
+    /// Checks one use; appends its violations (in rule order) to `violations` and returns
+    /// whether the use was under a consent requirement (a "checked" use).
+    @inline(__always)
+    package func check(_ use: Use, into violations: inout [Violation]) -> Bool {
+        if sensitive.count < categories.count { refreshCategories() }
+        if let erased = erasure(of: use.subject), erased <= use.instant {
+            violations.append(Violation(rule: .afterErasure, state: nil, point: nil, categories: []))
+        }
+        let regime = regimes[use.jurisdiction]
+        let tierBit = UInt8(1) << UInt8(use.tier.rawValue)
+        var checked = false
+        var purposeState: (ConsentState, ConsentHistory.Point?)?
+        func statePurpose() -> (ConsentState, ConsentHistory.Point?) {
+            if let purposeState { return purposeState }
+            let state = history.state(subject: use.subject, purpose: use.purpose, at: use.instant)
+            purposeState = state
+            return state
+        }
+        if regime == .optIn && !(exemptTiers & tierBit != 0 && use.categories.isEmpty) {
+            checked = true
+            let (state, point) = statePurpose()
+            let broken: ConsentRule? =
+                switch state {
+                case .none: .noConsent
+                case .denied: .consentDenied
+                case .withdrawn: .consentWithdrawn
+                case .expired: .consentExpired
+                case .granted: nil
+                }
+            if let broken { violations.append(Violation(rule: broken, state: state, point: point, categories: [])) }
+            if profilingTiers & tierBit != 0 && use.purpose != profilingPurpose {
+                let (profiling, profilingPoint) = history.state(subject: use.subject, purpose: profilingPurpose, at: use.instant)
+                if profiling != .granted {
+                    violations.append(
+                        Violation(rule: .profilingWithoutConsent, state: profiling, point: profilingPoint, categories: []))
+                }
+            }
+        }
+        if regime == .optOut {
+            checked = true
+            let (state, point) = statePurpose()
+            if state == .denied || state == .withdrawn {
+                violations.append(Violation(rule: .optedOut, state: state, point: point, categories: []))
+            }
+        }
+        if sensitiveJurisdictions[use.jurisdiction] {
+            var found: [Int32] = []
+            for category in use.categories where sensitive[Int(category)] { found.append(category) }
+            if !found.isEmpty {
+                checked = true
+                let (state, point) = statePurpose()
+                if state != .granted {
+                    violations.append(Violation(rule: .sensitiveWithoutConsent, state: state, point: point, categories: found))
+                }
+            }
+        }
+        var notAllowed: [Int32] = []
+        for category in use.categories where allowedTiers[Int(category)] & tierBit == 0 { notAllowed.append(category) }
+        if !notAllowed.isEmpty {
+            violations.append(Violation(rule: .categoryNotAllowed, state: nil, point: nil, categories: notAllowed))
+        }
+        return checked
+    }
+}

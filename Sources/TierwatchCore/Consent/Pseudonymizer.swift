@@ -1,0 +1,38 @@
+import Digests
+
+/// Keyed pseudonyms for subject ids: `p_` + 16 hex digits of HMAC-SHA256(key, id).
+///
+/// Keyed, so that nobody without the key can confirm a guess by hashing a known customer
+/// id; stable for one key, so that a compliance officer can follow one subject across
+/// reports and runs.
+package final class Pseudonymizer {
+    /// The key used when none is configured. It is published here, so pseudonyms made with
+    /// it protect nothing against someone holding a list of customer ids: a warning says so.
+    package static let publishedKey = "tierwatch-published-key-set-TIERWATCH_PSEUDONYM_KEY"
+
+    private let mac: HMACSHA256
+    private var cache: [String?] = []
+
+    package init(key: String) {
+        mac = HMACSHA256(key: Array(key.utf8))
+    }
+
+    /// The pseudonym of raw id bytes.
+    package func pseudonym(_ id: UnsafeRawBufferPointer) -> String {
+        "p_" + Hex.encode(mac.authenticationCode(for: id).prefix(8))
+    }
+
+    package func pseudonym(_ id: String) -> String {
+        Array(id.utf8).withUnsafeBytes { pseudonym($0) }
+    }
+
+    /// The pseudonym of an interned subject, computed once per subject.
+    package func pseudonym(subject: Int32, in subjects: ByteInterner) -> String {
+        let index = Int(subject)
+        if index < cache.count, let cached = cache[index] { return cached }
+        if index >= cache.count { cache.append(contentsOf: repeatElement(nil, count: index - cache.count + 1)) }
+        let value = subjects.withBytes(subject) { pseudonym($0) }
+        cache[index] = value
+        return value
+    }
+}

@@ -1,0 +1,307 @@
+/// One field of a tokenized record: a byte range in the tokenizer's buffer.
+package struct CSVField: Sendable {
+    package var start: Int
+    package var end: Int
+}
+
+/// A structural problem that makes a record unreadable.
+package struct CSVProblem: Sendable, Equatable {
+    /// 1-based field number where the problem was found.
+    package var field: Int
+    package var reason: String
+}
+
+/// A complete record handed to the caller; valid only during the callback.
+package struct CSVRecord {
+    /// Physical line (1-based) on which the record starts.
+    package var line: Int
+    package var fields: UnsafeBufferPointer<CSVField>
+    package var base: UnsafeRawPointer
+    package var problem: CSVProblem?
+
+    package var count: Int { fields.count }
+
+    /// The bytes of field `index` (quotes removed, doubled quotes collapsed).
+    @inline(__always)
+    package func bytes(_ index: Int) -> UnsafeRawBufferPointer {
+        let field = fields[index]
+        return UnsafeRawBufferPointer(start: base + field.start, count: field.end - field.start)
+    }
+
+    package func string(_ index: Int) -> String {
+        String(decoding: bytes(index), as: UTF8.self)
+    }
+}
+
+/// An incremental RFC 4180 tokenizer over bytes pushed in blocks of any size.
+///
+/// Bytes are appended to one growing buffer; every complete record in it is tokenized in
+/// place into byte ranges, and only the incomplete tail is kept for the next block. No
+/// `String` is created per field: callers read bytes and create strings only for output.
+/// Handles quoted fields, doubled quotes, embedded newlines, CRLF, LF or lone CR, a UTF-8
+/// byte-order mark and invalid UTF-8 (reported as a problem on the record).
+package final class CSVTokenizer {
+    private var buffer: UnsafeMutableRawPointer
+    private var capacity: Int
+    private var length = 0
+    private var fields: [CSVField] = []
+    private var nextLine = 1
+    private var atFileStart = true
+    /// A record larger than this is not a record but a broken file (an unclosed quote).
+    private let maximumRecordBytes: Int
+
+    package init(initialCapacity: Int = 1 << 20, maximumRecordBytes: Int = 64 << 20) {
+        capacity = initialCapacity
+        buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+        self.maximumRecordBytes = maximumRecordBytes
+        fields.reserveCapacity(32)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// The physical line number of the next record.
+    package var line: Int { nextLine }
+
+    /// Appends `bytes` and calls `onRecord` for every record they complete.
+    package func feed(
+        _ bytes: UnsafeRawBufferPointer, _ onRecord: (CSVRecord) throws -> Void
+    ) throws {
+        guard bytes.count > 0 else { return }
+        if length + bytes.count > capacity {
+            var newCapacity = capacity
+            while length + bytes.count > newCapacity { newCapacity *= 2 }
+            let grown = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 8)
+            grown.copyMemory(from: buffer, byteCount: length)
+            buffer.deallocate()
+            buffer = grown
+            capacity = newCapacity
+        }
+        (buffer + length).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+        length += bytes.count
+        try drain(final: false, onRecord)
+    }
+
+    /// Reads the last record (which may lack a line end) at end of input.
+    ///
+    /// Throws `TierwatchError(.badData)` when a quoted field is never closed: everything
+    /// after its opening quote would otherwise vanish into one giant "field".
+    package func finish(_ onRecord: (CSVRecord) throws -> Void) throws {
+        try drain(final: true, onRecord)
+        if length > 0 {
+            throw TierwatchError(
+                .badData, "line \(nextLine): a quoted field is never closed, so the rest of the file cannot be read")
+        }
+    }
+
+    private func drain(final: Bool, _ onRecord: (CSVRecord) throws -> Void) throws {
+        var position = 0
+        if atFileStart {
+            if length < 3 && !final { return }
+            if length >= 3 && buffer.load(as: UInt8.self) == 0xEF
+                && buffer.load(fromByteOffset: 1, as: UInt8.self) == 0xBB
+                && buffer.load(fromByteOffset: 2, as: UInt8.self) == 0xBF
+            {
+                position = 3
+            }
+            atFileStart = false
+        }
+        while position < length {
+            guard let scan = scanRecord(from: position, final: final) else { break }
+            let startLine = nextLine
+            nextLine += scan.lines
+            position = scan.next
+            // A blank line is not a record.
+            if fields.count == 1 && fields[0].start == fields[0].end && scan.problem == nil {
+                continue
+            }
+            var problem = scan.problem
+            if scan.hasEscapes { collapseDoubledQuotes() }
+            if problem == nil && scan.highBit {
+                problem = firstInvalidUTF8Field()
+            }
+            try fields.withUnsafeBufferPointer { fieldsPointer in
+                try onRecord(
+                    CSVRecord(
+                        line: startLine, fields: fieldsPointer, base: UnsafeRawPointer(buffer),
+                        problem: problem))
+            }
+        }
+        // Keep the incomplete tail for the next block.
+        if position > 0 {
+            let tail = length - position
+            if tail > 0 { buffer.copyMemory(from: buffer + position, byteCount: tail) }
+            length = tail
+        }
+        if length > maximumRecordBytes {
+            throw TierwatchError(
+                .badData,
+                "line \(nextLine): one record is larger than \(maximumRecordBytes >> 20) MiB; a quoted field is probably never closed")
+        }
+    }
+
+    private struct Scan {
+        var next: Int
+        var lines: Int
+        var problem: CSVProblem?
+        var hasEscapes: Bool
+        var highBit: Bool
+    }
+
+    /// Tokenizes one record starting at `start`, or returns nil when it is incomplete.
+    @inline(__always)
+    private func scanRecord(from start: Int, final: Bool) -> Scan? {
+        fields.removeAll(keepingCapacity: true)
+        let bytes = UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self)
+        let end = length
+        var i = start
+        var lines = 0
+        var problem: CSVProblem?
+        var hasEscapes = false
+        var high: UInt8 = 0
+        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+
+        /// Records the first problem of the record; `field` is 1-based.
+        func note(_ reason: String, field: Int) {
+            if problem == nil { problem = CSVProblem(field: field, reason: reason) }
+        }
+
+        while true {
+            // At the start of a field.
+            if i < end && bytes[i] == quote {
+                i += 1
+                let contentStart = i
+                var contentEnd = -1
+                while contentEnd < 0 {
+                    guard i < end else { return nil }  // unclosed quote: wait for more, or finish() reports it
+                    let b = bytes[i]
+                    if b == quote {
+                        if i + 1 >= end {
+                            if !final { return nil }
+                            contentEnd = i
+                            i += 1
+                        } else if bytes[i + 1] == quote {
+                            hasEscapes = true
+                            i += 2
+                        } else {
+                            contentEnd = i
+                            i += 1
+                        }
+                    } else {
+                        if b == lf { lines += 1 }
+                        high |= b
+                        i += 1
+                    }
+                }
+                fields.append(CSVField(start: contentStart, end: contentEnd))
+                // After the closing quote: a delimiter, a line end or the end of input.
+                if i < end {
+                    let b = bytes[i]
+                    if b != comma && b != lf && b != cr {
+                        note("text after a closing quote", field: fields.count)
+                        while i < end && bytes[i] != comma && bytes[i] != lf && bytes[i] != cr {
+                            high |= bytes[i]
+                            i += 1
+                        }
+                    }
+                }
+            } else {
+                let fieldStart = i
+                while i < end {
+                    let b = bytes[i]
+                    if b == comma || b == lf || b == cr { break }
+                    if b == quote { note("a quote inside an unquoted field", field: fields.count + 1) }
+                    high |= b
+                    i += 1
+                }
+                fields.append(CSVField(start: fieldStart, end: i))
+            }
+            // Delimiter or record end.
+            guard i < end else {
+                if !final { return nil }
+                return Scan(next: end, lines: lines, problem: problem, hasEscapes: hasEscapes, highBit: high >= 0x80)
+            }
+            let b = bytes[i]
+            if b == comma {
+                i += 1
+                if i >= end && !final { return nil }
+                if i >= end {
+                    fields.append(CSVField(start: i, end: i))
+                    return Scan(next: end, lines: lines, problem: problem, hasEscapes: hasEscapes, highBit: high >= 0x80)
+                }
+                continue
+            }
+            if b == cr {
+                if i + 1 >= end && !final { return nil }
+                i += (i + 1 < end && bytes[i + 1] == lf) ? 2 : 1
+            } else {
+                i += 1
+            }
+            return Scan(next: i, lines: lines + 1, problem: problem, hasEscapes: hasEscapes, highBit: high >= 0x80)
+        }
+    }
+
+    /// Collapses `""` to `"` inside quoted fields, in place (the record is complete).
+    private func collapseDoubledQuotes() {
+        let bytes = buffer.assumingMemoryBound(to: UInt8.self)
+        for index in fields.indices {
+            let field = fields[index]
+            var read = field.start, write = field.start
+            var changed = false
+            while read < field.end {
+                let b = bytes[read]
+                bytes[write] = b
+                write += 1
+                if b == UInt8(ascii: "\"") && read + 1 < field.end && bytes[read + 1] == UInt8(ascii: "\"") {
+                    read += 2
+                    changed = true
+                } else {
+                    read += 1
+                }
+            }
+            if changed { fields[index].end = write }
+        }
+    }
+
+    private func firstInvalidUTF8Field() -> CSVProblem? {
+        for (index, field) in fields.enumerated()
+        where !UTF8Validation.isValid(UnsafeRawPointer(buffer) + field.start, field.end - field.start) {
+            return CSVProblem(field: index + 1, reason: "invalid UTF-8")
+        }
+        return nil
+    }
+}
+
+/// Strict UTF-8 validation (no overlongs, no surrogates, nothing above U+10FFFF).
+package enum UTF8Validation {
+    package static func isValid(_ start: UnsafeRawPointer, _ count: Int) -> Bool {
+        let p = start.assumingMemoryBound(to: UInt8.self)
+        var i = 0
+        while i < count {
+            let b0 = p[i]
+            if b0 < 0x80 {
+                i += 1
+                continue
+            }
+            func continuation(_ k: Int) -> Bool { i + k < count && p[i + k] & 0xC0 == 0x80 }
+            if b0 >= 0xC2 && b0 <= 0xDF {
+                guard continuation(1) else { return false }
+                i += 2
+            } else if b0 >= 0xE0 && b0 <= 0xEF {
+                guard continuation(1), continuation(2) else { return false }
+                let b1 = p[i + 1]
+                if b0 == 0xE0 && b1 < 0xA0 { return false }  // overlong
+                if b0 == 0xED && b1 >= 0xA0 { return false }  // surrogates
+                i += 3
+            } else if b0 >= 0xF0 && b0 <= 0xF4 {
+                guard continuation(1), continuation(2), continuation(3) else { return false }
+                let b1 = p[i + 1]
+                if b0 == 0xF0 && b1 < 0x90 { return false }
+                if b0 == 0xF4 && b1 >= 0x90 { return false }
+                i += 4
+            } else {
+                return false
+            }
+        }
+        return true
+    }
+}

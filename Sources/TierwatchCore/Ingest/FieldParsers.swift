@@ -1,0 +1,199 @@
+/// Parsers for typed CSV values, straight from bytes.
+///
+/// Each returns nil for a value it cannot read; the caller turns that into a rejected row
+/// that names the field and what was expected.
+package enum FieldParsers {
+    /// The bytes without leading and trailing spaces and tabs.
+    @inline(__always)
+    package static func trimmed(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        var start = 0, end = bytes.count
+        while start < end && (bytes[start] == 0x20 || bytes[start] == 0x09) { start += 1 }
+        while end > start && (bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09) { end -= 1 }
+        return UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+    }
+
+    /// Parses an ISO-8601 instant with `Z` or an offset into Unix epoch milliseconds.
+    ///
+    /// Accepts `YYYY-MM-DDTHH:MM:SS[.fff…](Z|±HH:MM|±HHMM|±HH)`, with `T`, `t` or a space
+    /// between date and time. Fractions beyond milliseconds are truncated. A time without a
+    /// zone is rejected: it names no instant.
+    package static func instant(_ raw: UnsafeRawBufferPointer) -> Int64? {
+        let s = trimmed(raw)
+        let n = s.count
+        guard n >= 20 else { return nil }
+        @inline(__always) func digit(_ i: Int) -> Int? {
+            let b = s[i]
+            return b >= 0x30 && b <= 0x39 ? Int(b - 0x30) : nil
+        }
+        @inline(__always) func number(_ i: Int, _ count: Int) -> Int? {
+            var value = 0
+            for k in i..<(i + count) {
+                guard let d = digit(k) else { return nil }
+                value = value * 10 + d
+            }
+            return value
+        }
+        guard let year = number(0, 4), s[4] == 0x2D, let month = number(5, 2), s[7] == 0x2D,
+            let day = number(8, 2), s[10] == 0x54 || s[10] == 0x74 || s[10] == 0x20,
+            let hour = number(11, 2), s[13] == 0x3A, let minute = number(14, 2), s[16] == 0x3A,
+            let second = number(17, 2)
+        else { return nil }
+        guard month >= 1, month <= 12, day >= 1, day <= CivilCalendar.daysInMonth(year, month),
+            hour <= 23, minute <= 59, second <= 59
+        else { return nil }
+        var i = 19
+        var millis = 0
+        if i < n && (s[i] == 0x2E || s[i] == 0x2C) {
+            i += 1
+            var digits = 0
+            while i < n, let d = digit(i) {
+                if digits < 3 { millis = millis * 10 + d }
+                digits += 1
+                i += 1
+            }
+            guard digits > 0 else { return nil }
+            if digits < 3 { for _ in digits..<3 { millis *= 10 } }
+        }
+        guard i < n else { return nil }
+        var offsetSeconds = 0
+        switch s[i] {
+        case 0x5A, 0x7A:  // Z z
+            i += 1
+        case 0x2B, 0x2D:  // + -
+            let sign = s[i] == 0x2B ? 1 : -1
+            i += 1
+            guard i + 2 <= n, let oh = number(i, 2) else { return nil }
+            i += 2
+            var om = 0
+            if i < n {
+                if s[i] == 0x3A { i += 1 }
+                guard i + 2 <= n, let m = number(i, 2) else { return nil }
+                om = m
+                i += 2
+            }
+            guard oh <= 23, om <= 59 else { return nil }
+            offsetSeconds = sign * (oh * 3600 + om * 60)
+        default:
+            return nil
+        }
+        guard i == n else { return nil }
+        let days = CivilCalendar.daysFromCivil(year, month, day)
+        let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetSeconds)
+        return seconds * 1000 + Int64(millis)
+    }
+
+    /// Parses a non-negative or negative decimal into units of 10^-6 (micro-units).
+    ///
+    /// Accepts `12`, `12.5`, `-3.25`, `.5`; rejects exponents, thousands separators and
+    /// more than 6 fractional digits (money must not be rounded silently).
+    package static func micros(_ raw: UnsafeRawBufferPointer) -> Int64? {
+        let s = trimmed(raw)
+        guard s.count > 0, s.count <= 24 else { return nil }
+        var i = 0
+        var negative = false
+        if s[0] == 0x2D || s[0] == 0x2B {
+            negative = s[0] == 0x2D
+            i = 1
+        }
+        var whole: Int64 = 0
+        var digits = 0
+        while i < s.count, s[i] >= 0x30, s[i] <= 0x39 {
+            whole = whole * 10 + Int64(s[i] - 0x30)
+            digits += 1
+            i += 1
+        }
+        var fraction: Int64 = 0
+        var fractionDigits = 0
+        if i < s.count && s[i] == 0x2E {
+            i += 1
+            while i < s.count, s[i] >= 0x30, s[i] <= 0x39 {
+                fraction = fraction * 10 + Int64(s[i] - 0x30)
+                fractionDigits += 1
+                i += 1
+            }
+            guard fractionDigits > 0 else { return nil }
+        }
+        guard i == s.count, digits + fractionDigits > 0, fractionDigits <= 6, digits <= 12 else { return nil }
+        for _ in fractionDigits..<6 { fraction *= 10 }
+        let value = whole * 1_000_000 + fraction
+        return negative ? -value : value
+    }
+
+    /// Parses a small non-negative integer within `range`.
+    package static func integer(_ raw: UnsafeRawBufferPointer, in range: ClosedRange<Int>) -> Int? {
+        let s = trimmed(raw)
+        guard s.count > 0, s.count <= 4 else { return nil }
+        var value = 0
+        for b in s {
+            guard b >= 0x30 && b <= 0x39 else { return nil }
+            value = value * 10 + Int(b - 0x30)
+        }
+        return range.contains(value) ? value : nil
+    }
+}
+
+/// Proleptic Gregorian civil-date arithmetic (Howard Hinnant's algorithms).
+package enum CivilCalendar {
+    /// Days since 1970-01-01 of a civil date.
+    package static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// The civil date of a day count since 1970-01-01.
+    package static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    package static func isLeapYear(_ year: Int) -> Bool {
+        year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+    }
+
+    package static func daysInMonth(_ year: Int, _ month: Int) -> Int {
+        switch month {
+        case 2: isLeapYear(year) ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    /// Formats epoch milliseconds as UTC ISO-8601 (`2026-11-16T08:30:00Z`, or with `.250`
+    /// when the instant has milliseconds).
+    package static func utcString(_ millis: Int64) -> String {
+        let seconds = millis.floorDiv(1000)
+        let ms = Int(millis - seconds * 1000)
+        let days = Int(seconds.floorDiv(86_400))
+        let secondOfDay = Int(seconds - Int64(days) * 86_400)
+        let (y, m, d) = civilFromDays(days)
+        var out = pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2) + "T"
+        out += pad(secondOfDay / 3600, 2) + ":" + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2)
+        if ms != 0 { out += "." + pad(ms, 3) }
+        return out + "Z"
+    }
+
+    package static func pad(_ value: Int, _ width: Int) -> String {
+        let s = String(value)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+}
+
+extension Int64 {
+    /// Division rounding toward negative infinity.
+    package func floorDiv(_ divisor: Int64) -> Int64 {
+        let q = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? q - 1 : q
+    }
+}

@@ -1,0 +1,110 @@
+import Digests
+import Glibc
+import Gzip
+
+/// One file of an input, as the manifest records it.
+package struct InputFileRecord: Sendable, Equatable {
+    /// The path as matched, relative to the job's folder (reports never show machine paths).
+    package var path: String
+    package var sha256: String
+    package var bytes: Int64
+    /// Data rows read (the header and blank lines are not rows).
+    package var rows: Int
+    package var rejected: Int
+    /// The newest timestamp inside the file's in-contract rows (for freshness checks).
+    package var newest: Int64?
+}
+
+/// A matched file: where it is, and how reports name it.
+package struct ResolvedFile: Sendable, Equatable {
+    package var absolute: String
+    package var display: String
+}
+
+/// Finds the files of an input: each path or glob, relative to the job's folder, sorted.
+package enum InputResolver {
+    package static func resolve(
+        _ spec: InputSpec, kind: InputKind, jobDirectory: String
+    ) throws(TierwatchError) -> [ResolvedFile] {
+        var files: [ResolvedFile] = []
+        for pattern in spec.paths {
+            let absolute = pattern.hasPrefix("/") ? pattern : (jobDirectory.isEmpty ? pattern : jobDirectory + "/" + pattern)
+            var matches: [String] = []
+            var result = glob_t()
+            defer { globfree(&result) }
+            let status = glob(absolute, 0, nil, &result)
+            if status == 0 {
+                for index in 0..<Int(result.gl_pathc) {
+                    if let path = result.gl_pathv[index] { matches.append(String(cString: path)) }
+                }
+            } else if status != GLOB_NOMATCH {
+                throw TierwatchError(.missingInput, "\(kind.rawValue): cannot list \(pattern) (glob error \(status))")
+            }
+            // Byte order, so that daily files are read oldest first on every machine.
+            matches.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            for path in matches where !files.contains(where: { $0.absolute == path }) {
+                var info = stat()
+                guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+                let prefix = jobDirectory.isEmpty ? "" : jobDirectory + "/"
+                let display = !prefix.isEmpty && path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+                files.append(ResolvedFile(absolute: path, display: display))
+            }
+        }
+        if files.isEmpty && !spec.optional {
+            throw TierwatchError(
+                .missingInput,
+                "\(kind.rawValue): no file matches \(spec.paths.joined(separator: ", ")) (relative to \(jobDirectory.isEmpty ? "." : jobDirectory))")
+        }
+        return files
+    }
+}
+
+/// Streams a file's bytes in large blocks: hashes the bytes as stored, inflates gzip files,
+/// and hands the decompressed bytes on. One pass, memory bounded by the block size.
+package enum InputStream {
+    package static let blockSize = 1 << 20
+
+    /// Reads `file`, calling `body` with decompressed blocks; returns SHA-256 (hex) and size.
+    package static func read(
+        _ file: ResolvedFile, _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws -> (sha256: String, bytes: Int64) {
+        let fd = open(file.absolute, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw TierwatchError(.missingInput, "cannot open \(file.display): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        let hasher = SHA256Hasher()
+        let inflater = file.absolute.hasSuffix(".gz") ? try GzipInflater() : nil
+        let block = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 16)
+        defer { block.deallocate() }
+        var total: Int64 = 0
+        while true {
+            let count = Glibc.read(fd, block.baseAddress, blockSize)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw TierwatchError(.ioError, "cannot read \(file.display): \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { break }
+            let chunk = UnsafeRawBufferPointer(rebasing: block[0..<count])
+            hasher.update(chunk)
+            total += Int64(count)
+            if let inflater {
+                do {
+                    try inflater.inflate(chunk, body)
+                } catch let error as GzipError {
+                    throw TierwatchError(.badData, "\(file.display): not a readable gzip file: \(error)")
+                }
+            } else {
+                try body(chunk)
+            }
+        }
+        if let inflater {
+            do {
+                try inflater.finish()
+            } catch {
+                throw TierwatchError(.badData, "\(file.display): not a readable gzip file: \(error)")
+            }
+        }
+        return (Hex.encode(hasher.finalize()), total)
+    }
+}

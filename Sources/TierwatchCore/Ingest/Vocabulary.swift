@@ -1,0 +1,114 @@
+/// The five levels of the personalization pyramid, bottom to top.
+package enum Tier: Int, CaseIterable, Sendable, Comparable {
+    case oneToAll, oneToMany, oneToSome, oneToFew, oneToOne
+
+    /// The canonical value in inputs and outputs (`one_to_many`).
+    package var name: String {
+        switch self {
+        case .oneToAll: "one_to_all"
+        case .oneToMany: "one_to_many"
+        case .oneToSome: "one_to_some"
+        case .oneToFew: "one_to_few"
+        case .oneToOne: "one_to_one"
+        }
+    }
+
+    /// The label readers know (`1:Many`).
+    package var label: String {
+        switch self {
+        case .oneToAll: "1:All"
+        case .oneToMany: "1:Many"
+        case .oneToSome: "1:Some"
+        case .oneToFew: "1:Few"
+        case .oneToOne: "1:1"
+        }
+    }
+
+    package init?(name: String) {
+        guard let tier = Tier.allCases.first(where: { $0.name == name }) else { return nil }
+        self = tier
+    }
+
+    package static func < (a: Tier, b: Tier) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// What happened in one row of a campaign export.
+package enum EventType: Int, CaseIterable, Sendable {
+    case delivered, open, click, conversion, bounce, unsubscribe, holdout
+
+    package var name: String {
+        switch self {
+        case .delivered: "delivered"
+        case .open: "open"
+        case .click: "click"
+        case .conversion: "conversion"
+        case .bounce: "bounce"
+        case .unsubscribe: "unsubscribe"
+        case .holdout: "holdout"
+        }
+    }
+}
+
+/// A recorded consent decision.
+package enum ConsentStatus: Int, CaseIterable, Sendable {
+    case granted, denied, withdrawn
+
+    package var name: String {
+        switch self {
+        case .granted: "granted"
+        case .denied: "denied"
+        case .withdrawn: "withdrawn"
+        }
+    }
+}
+
+/// How serious a violation is, in increasing order.
+package enum Severity: Int, CaseIterable, Sendable, Comparable {
+    case low, medium, high, critical
+
+    package var name: String {
+        switch self {
+        case .low: "low"
+        case .medium: "medium"
+        case .high: "high"
+        case .critical: "critical"
+        }
+    }
+
+    package init?(name: String) {
+        guard let value = Severity.allCases.first(where: { $0.name == name }) else { return nil }
+        self = value
+    }
+
+    package static func < (a: Severity, b: Severity) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// The inputs a job can name.
+package enum InputKind: String, CaseIterable, Sendable {
+    case events, consents, erasures, surveys
+
+    /// The canonical columns, in order, and whether each is required.
+    package var columns: [(name: String, required: Bool)] {
+        switch self {
+        case .events:
+            [
+                ("event_id", true), ("occurred_at", true), ("subject_id", false), ("campaign_id", true),
+                ("campaign_name", false), ("tier", true), ("channel", true), ("event_type", true),
+                ("revenue", false), ("currency", false), ("data_categories", false), ("purpose", false),
+                ("jurisdiction", true),
+            ]
+        case .consents:
+            [
+                ("subject_id", true), ("purpose", true), ("status", true), ("recorded_at", true),
+                ("source", false), ("jurisdiction", false), ("expires_at", false),
+            ]
+        case .erasures:
+            [("subject_id", true), ("requested_at", true)]
+        case .surveys:
+            [
+                ("response_id", true), ("submitted_at", true), ("subject_id", false), ("campaign_id", false),
+                ("tier", true), ("csat", false), ("nps", false), ("felt_intrusive", false),
+            ]
+        }
+    }
+}

@@ -1,0 +1,187 @@
+/// Event counts and revenue of one group (a tier, all tiers, or a campaign).
+package struct EngagementTotals: Sendable {
+    package var delivered: Int64 = 0
+    package var opens: Int64 = 0
+    package var clicks: Int64 = 0
+    package var conversions: Int64 = 0
+    package var bounces: Int64 = 0
+    package var unsubscribes: Int64 = 0
+    package var holdouts: Int64 = 0
+    /// Distinct subjects with a `delivered` event.
+    package var reach: Int64 = 0
+    /// Distinct subjects with an `open` or `click` event.
+    package var engaged: Int64 = 0
+    /// Distinct subjects with a `holdout` event (the control group).
+    package var controlSubjects: Int64 = 0
+    /// Distinct delivered subjects with a conversion.
+    package var treatedConverters: Int64 = 0
+    /// Distinct holdout subjects with a conversion.
+    package var controlConverters: Int64 = 0
+    /// Revenue in micro-units per currency id.
+    package var revenue: [Int32: Int64] = [:]
+
+    package init() {}
+
+    @inline(__always)
+    package mutating func count(_ type: EventType) {
+        switch type {
+        case .delivered: delivered += 1
+        case .open: opens += 1
+        case .click: clicks += 1
+        case .conversion: conversions += 1
+        case .bounce: bounces += 1
+        case .unsubscribe: unsubscribes += 1
+        case .holdout: holdouts += 1
+        }
+    }
+}
+
+/// What one subject did within one group, as bits: enough to count distinct subjects
+/// (reach, engaged) and the treated/control conversion of an uplift test.
+package struct SubjectFlags {
+    package static let delivered: UInt8 = 1
+    package static let engaged: UInt8 = 2
+    package static let holdout: UInt8 = 4
+    package static let converted: UInt8 = 8
+
+    @inline(__always)
+    package static func flag(for type: EventType) -> UInt8 {
+        switch type {
+        case .delivered: delivered
+        case .open, .click: engaged
+        case .holdout: holdout
+        case .conversion: converted
+        case .bounce, .unsubscribe: 0
+        }
+    }
+}
+
+/// Counts events per group and distinct subjects per (group, subject).
+///
+/// Groups are numbered: tiers 0–4, `all` 5, campaigns from 6. What each subject did per
+/// tier (and all) sits in a dense array indexed by subject, which needs no hashing; per
+/// campaign it sits in a hash map keyed by (campaign, subject). Memory grows with groups
+/// and distinct (group, subject) pairs, never with events.
+package final class EngagementAccumulator {
+    package static let allGroup = Tier.allCases.count
+    package static let firstCampaignGroup = allGroup + 1
+    private static let denseGroups = firstCampaignGroup
+
+    package private(set) var groups: [EngagementTotals]
+    /// Revenue per (group, currency), kept apart so `EngagementTotals` updates in the hot
+    /// loop copy no dictionary.
+    private var revenue: [UInt64: Int64] = [:]
+    private var denseFlags: [UInt8] = []
+    private let campaignFlags = PairFlags(capacity: 1 << 14)
+
+    package init() {
+        groups = Array(repeating: EngagementTotals(), count: Self.firstCampaignGroup)
+    }
+
+    @inline(__always)
+    package static func group(campaign: Int32) -> Int { firstCampaignGroup + Int(campaign) }
+
+    /// Counts one event in `group`.
+    @inline(__always)
+    package func add(group: Int, type: EventType, subject: Int32, currency: Int32, revenue: Int64) {
+        if group >= groups.count {
+            groups.append(contentsOf: repeatElement(EngagementTotals(), count: group - groups.count + 1))
+        }
+        groups[group].count(type)
+        if type == .conversion && currency >= 0 {
+            self.revenue[UInt64(group) << 32 | UInt64(UInt32(bitPattern: currency)), default: 0] += revenue
+        }
+        guard subject >= 0 else { return }
+        let bit = SubjectFlags.flag(for: type)
+        guard bit != 0 else { return }
+        if group < Self.denseGroups {
+            let index = Int(subject) * Self.denseGroups + group
+            if index >= denseFlags.count {
+                denseFlags.append(contentsOf: repeatElement(0, count: max(index + 1 - denseFlags.count, denseFlags.count)))
+            }
+            denseFlags[index] |= bit
+        } else {
+            campaignFlags.insert(group: group, subject: subject, bits: bit)
+        }
+    }
+
+    /// Folds the per-subject flags into the distinct counts; call once at the end.
+    package func finish() {
+        for (index, bits) in denseFlags.enumerated() where bits != 0 {
+            fold(bits, into: index % Self.denseGroups)
+        }
+        campaignFlags.forEach { group, bits in fold(bits, into: group) }
+        for (key, micros) in revenue { groups[Int(key >> 32)].revenue[Int32(truncatingIfNeeded: key & 0xFFFF_FFFF)] = micros }
+    }
+
+    private func fold(_ bits: UInt8, into group: Int) {
+        if bits & SubjectFlags.delivered != 0 {
+            groups[group].reach += 1
+            if bits & SubjectFlags.converted != 0 { groups[group].treatedConverters += 1 }
+        }
+        if bits & SubjectFlags.engaged != 0 { groups[group].engaged += 1 }
+        if bits & SubjectFlags.holdout != 0 {
+            groups[group].controlSubjects += 1
+            if bits & SubjectFlags.converted != 0 { groups[group].controlConverters += 1 }
+        }
+    }
+}
+
+/// A set of (group, subject) pairs with 4 flag bits each, packed into one 64-bit word per
+/// entry (group 28 bits, subject 32 bits, flags 4 bits): half the memory of a key/value
+/// table, so twice as many entries stay in cache.
+package final class PairFlags {
+    private var words: UnsafeMutablePointer<UInt64>
+    private var capacity: Int
+    private var count = 0
+
+    package init(capacity: Int) {
+        var size = 16
+        while size < capacity * 2 { size <<= 1 }
+        self.capacity = size
+        words = .allocate(capacity: size)
+        words.initialize(repeating: 0, count: size)
+    }
+
+    deinit { words.deallocate() }
+
+    @inline(__always)
+    package func insert(group: Int, subject: Int32, bits: UInt8) {
+        // +1 keeps 0 free as the empty marker.
+        let key = UInt64(group + 1) << 36 | UInt64(UInt32(bitPattern: subject)) << 4
+        let mask = capacity - 1
+        var slot = Int(truncatingIfNeeded: ByteInterner.mix(key)) & mask
+        while true {
+            let word = words[slot]
+            if word == 0 { break }
+            if word & ~0xF == key {
+                words[slot] = word | UInt64(bits & 0xF)
+                return
+            }
+            slot = (slot + 1) & mask
+        }
+        words[slot] = key | UInt64(bits & 0xF)
+        count += 1
+        if count * 2 > capacity { grow() }
+    }
+
+    package func forEach(_ body: (Int, UInt8) -> Void) {
+        for slot in 0..<capacity where words[slot] != 0 {
+            body(Int(words[slot] >> 36) - 1, UInt8(words[slot] & 0xF))
+        }
+    }
+
+    private func grow() {
+        let old = words, oldCapacity = capacity
+        capacity *= 2
+        words = .allocate(capacity: capacity)
+        words.initialize(repeating: 0, count: capacity)
+        let mask = capacity - 1
+        for index in 0..<oldCapacity where old[index] != 0 {
+            var slot = Int(truncatingIfNeeded: ByteInterner.mix(old[index] & ~0xF)) & mask
+            while words[slot] != 0 { slot = (slot + 1) & mask }
+            words[slot] = old[index]
+        }
+        old.deallocate()
+    }
+}

@@ -1,0 +1,115 @@
+import Glibc
+
+/// A cell of an output CSV.
+package enum CSVCell {
+    /// Text that came from input: quoted as needed and neutralised against spreadsheet
+    /// formula injection (OWASP: a leading `=`, `+`, `-`, `@`, tab or CR gets a `'`).
+    case text(String)
+    /// A value this tool produced (numbers, vocabulary, our own timestamps): quoted as
+    /// needed but never altered, so `-12.5` stays a number.
+    case plain(String)
+}
+
+/// Writes RFC 4180 CSV (CRLF line ends, as the RFC and spreadsheets expect) to a file,
+/// through one buffer.
+package final class CSVWriter {
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    package let path: String
+    package private(set) var rows = 0
+
+    /// Creates (or truncates) the file at `path` and writes the header.
+    package init(path: String, header: [String]) throws(TierwatchError) {
+        self.path = path
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw TierwatchError(.ioError, "cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        buffer.reserveCapacity(1 << 16)
+        append(header.map { .plain($0) })
+    }
+
+    deinit { Glibc.close(fd) }
+
+    /// Appends one data row.
+    package func write(_ cells: [CSVCell]) throws(TierwatchError) {
+        append(cells)
+        rows += 1
+        if buffer.count >= 1 << 16 { try flush() }
+    }
+
+    /// Flushes and fsyncs, so a renamed report folder never holds a short file.
+    package func close() throws(TierwatchError) {
+        try flush()
+        guard fsync(fd) == 0 else {
+            throw TierwatchError(.ioError, "cannot sync \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    private func append(_ cells: [CSVCell]) {
+        for (index, cell) in cells.enumerated() {
+            if index > 0 { buffer.append(UInt8(ascii: ",")) }
+            switch cell {
+            case .plain(let value): Self.appendQuoted(value, to: &buffer)
+            case .text(let value): Self.appendQuoted(Self.neutralised(value), to: &buffer)
+            }
+        }
+        buffer.append(contentsOf: [0x0D, 0x0A])
+    }
+
+    private func flush() throws(TierwatchError) {
+        var offset = 0
+        while offset < buffer.count {
+            let written = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw TierwatchError(.ioError, "cannot write \(path): \(String(cString: strerror(errno)))")
+            }
+            offset += written
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Prefixes values a spreadsheet would evaluate as a formula.
+    package static func neutralised(_ value: String) -> String {
+        guard let first = value.utf8.first else { return value }
+        switch first {
+        case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 0x09, 0x0D:
+            return "'" + value
+        default:
+            return value
+        }
+    }
+
+    /// Appends `value`, quoted when it holds a comma, quote, CR or LF (RFC 4180 §2).
+    package static func appendQuoted(_ value: String, to buffer: inout [UInt8]) {
+        let utf8 = value.utf8
+        if !utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
+            buffer.append(contentsOf: utf8)
+            return
+        }
+        buffer.append(0x22)
+        for byte in utf8 {
+            if byte == 0x22 { buffer.append(0x22) }
+            buffer.append(byte)
+        }
+        buffer.append(0x22)
+    }
+
+    /// Renders rows to a string (for small files written in one piece).
+    package static func render(header: [String], rows: [[CSVCell]]) -> String {
+        var buffer: [UInt8] = []
+        for (index, row) in ([header.map { CSVCell.plain($0) }] + rows).enumerated() {
+            _ = index
+            for (column, cell) in row.enumerated() {
+                if column > 0 { buffer.append(UInt8(ascii: ",")) }
+                switch cell {
+                case .plain(let value): appendQuoted(value, to: &buffer)
+                case .text(let value): appendQuoted(neutralised(value), to: &buffer)
+                }
+            }
+            buffer.append(contentsOf: [0x0D, 0x0A])
+        }
+        return String(decoding: buffer, as: UTF8.self)
+    }
+}

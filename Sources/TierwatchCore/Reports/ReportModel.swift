@@ -1,0 +1,156 @@
+/// Revenue of one group in the reporting currency, or why it cannot be given.
+package struct RevenueFigure: Sendable {
+    package var currency: String
+    /// Micro-units; nil when the currencies cannot be combined.
+    package var micros: Int64?
+}
+
+/// The formatted, writer-independent view of a run: what every CSV and HTML writer shows.
+///
+/// goaccess's shape: one model, many writers, so the executive page, the compliance page
+/// and the CSV files can never disagree on a number.
+package struct ReportModel {
+    package var job: JobDefinition
+    package var period: ReportPeriod
+    package var figures: RunFigures
+    package var runID: String
+    package var generatedAt: Int64
+    package var toolVersion: String
+    package var policyHash: String
+    package var status: RunStatus
+    package var warnings: [String]
+
+    package static let metricColumns = [
+        "delivered", "opens", "clicks", "conversions", "bounces", "unsubscribes", "holdouts", "reach", "engaged",
+        "open_rate", "ctr", "conversion_rate", "bounce_rate", "unsubscribe_rate", "engagement_rate", "currency",
+        "revenue", "aov", "revenue_per_delivery",
+    ]
+    package static let surveyColumns = [
+        "tier", "responses", "csat_responses", "csat_mean", "csat_pct", "nps_responses", "nps", "intrusive_responses",
+        "intrusive_pct",
+    ]
+    package static let privacyColumns =
+        ["uses", "checked_uses", "violating_uses", "violations", "consent_coverage"] + ConsentRule.allCases.map(\.name)
+
+    /// Revenue of `totals` per the job's currency settings, plus a warning when it cannot
+    /// be combined into one figure.
+    package static func revenue(
+        _ totals: EngagementTotals, currencies: [String], settings: CurrencySettings?
+    ) -> (RevenueFigure, String?) {
+        let used = totals.revenue.keys.sorted { currencies[Int($0)] < currencies[Int($1)] }
+        if let settings {
+            var sum: Int64 = 0
+            var missing: [String] = []
+            for id in used {
+                let code = currencies[Int(id)]
+                guard let rate = settings.rates[code] else {
+                    missing.append(code)
+                    continue
+                }
+                sum += FixedPoint.scale(totals.revenue[id]!, by: rate.numerator, over: rate.denominator)
+            }
+            if !missing.isEmpty {
+                return (
+                    RevenueFigure(currency: settings.reporting, micros: nil),
+                    "no exchange rate for \(missing.joined(separator: ", ")) in currency.rates: revenue left empty"
+                )
+            }
+            return (RevenueFigure(currency: settings.reporting, micros: sum), nil)
+        }
+        switch used.count {
+        case 0: return (RevenueFigure(currency: "", micros: 0), nil)
+        case 1: return (RevenueFigure(currency: currencies[Int(used[0])], micros: totals.revenue[used[0]]!), nil)
+        default:
+            let codes = used.map { currencies[Int($0)] }.joined(separator: ";")
+            return (
+                RevenueFigure(currency: codes, micros: nil),
+                "conversions in several currencies (\(codes)) and no currency.reporting with rates: revenue left empty"
+            )
+        }
+    }
+
+    /// The metric cells of one group, in `metricColumns` order.
+    package func metricCells(_ totals: EngagementTotals) -> [CSVCell] {
+        let (revenue, _) = Self.revenue(totals, currencies: figures.currencies, settings: job.currency)
+        let rate = { (n: Int64, d: Int64) in CSVCell.plain(FixedPoint.ratio(n, d, scale: 6)) }
+        let money = { (n: Int64?, d: Int64) -> CSVCell in
+            guard let n else { return .plain("") }
+            return .plain(FixedPoint.ratio(n, d * 1_000_000, scale: 2))
+        }
+        return [
+            .plain(String(totals.delivered)), .plain(String(totals.opens)), .plain(String(totals.clicks)),
+            .plain(String(totals.conversions)), .plain(String(totals.bounces)), .plain(String(totals.unsubscribes)),
+            .plain(String(totals.holdouts)), .plain(String(totals.reach)), .plain(String(totals.engaged)),
+            rate(totals.opens, totals.delivered), rate(totals.clicks, totals.delivered),
+            rate(totals.conversions, totals.delivered), rate(totals.bounces, totals.delivered),
+            rate(totals.unsubscribes, totals.delivered), rate(totals.engaged, totals.reach),
+            .text(revenue.currency), money(revenue.micros, 1), money(revenue.micros, totals.conversions),
+            money(revenue.micros, totals.delivered),
+        ]
+    }
+
+    package func surveyCells(_ s: SurveyTotals) -> [CSVCell] {
+        [
+            .plain(String(s.responses)), .plain(String(s.csatResponses)),
+            .plain(FixedPoint.ratio(s.csatSum, s.csatResponses, scale: 3)),
+            .plain(FixedPoint.ratio(s.csatSatisfied, s.csatResponses, times: 100, scale: 2)),
+            .plain(String(s.npsResponses)),
+            .plain(FixedPoint.ratio(s.promoters - s.detractors, s.npsResponses, times: 100, scale: 2)),
+            .plain(String(s.intrusiveResponses)),
+            .plain(FixedPoint.ratio(s.intrusiveYes, s.intrusiveResponses, times: 100, scale: 2)),
+        ]
+    }
+
+    package func privacyCells(_ p: PrivacyTotals) -> [CSVCell] {
+        [
+            .plain(String(p.uses)), .plain(String(p.checkedUses)), .plain(String(p.violatingUses)),
+            .plain(String(p.violations)),
+            .plain(FixedPoint.ratio(p.checkedUses - p.violatingCheckedUses, p.checkedUses, scale: 6)),
+        ] + p.byRule.map { .plain(String($0)) }
+    }
+
+    /// Rows of the tier tables: the five tiers in pyramid order, then `all`.
+    package var tierKeys: [String] { Tier.allCases.map(\.name) + ["all"] }
+
+    package var jurisdictionKeys: [String] { job.policy.jurisdictions.map(\.code) + ["all"] }
+
+    /// Campaign indexes ordered by campaign id (byte order).
+    package var campaignOrder: [Int] {
+        figures.campaignIDs.indices.sorted {
+            Array(figures.campaignIDs[$0].utf8).lexicographicallyPrecedes(Array(figures.campaignIDs[$1].utf8))
+        }
+    }
+
+    package func campaignTierText(_ index: Int) -> String {
+        Tier.allCases.filter { figures.campaignTiers[index] & (UInt8(1) << UInt8($0.rawValue)) != 0 }.map(\.name)
+            .joined(separator: ";")
+    }
+
+    /// The data warnings of a run (currencies that cannot be combined).
+    package static func dataWarnings(_ figures: RunFigures, settings: CurrencySettings?) -> [String] {
+        var warnings: [String] = []
+        for totals in figures.engagement {
+            if let warning = revenue(totals, currencies: figures.currencies, settings: settings).1,
+                !warnings.contains(warning)
+            {
+                warnings.append(warning)
+            }
+        }
+        return warnings
+    }
+}
+
+/// The closed vocabulary of run outcomes (dbt's, less `skipped`).
+package enum RunStatus: String, Sendable, CaseIterable {
+    case running, success, warn, fail, error
+
+    /// The exit status of a finished run.
+    package var exitStatus: Int32 {
+        switch self {
+        case .success: 0
+        case .warn: 1
+        case .fail: 2
+        case .running, .error: 70
+        }
+    }
+}

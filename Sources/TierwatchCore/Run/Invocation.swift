@@ -1,0 +1,154 @@
+/// A parsed command line.
+package struct Invocation: Sendable, Equatable {
+    package enum Command: Sendable, Equatable {
+        case run(jobs: [String], allDue: Bool)
+        case jobs
+        case validate([String])
+        case history(String?)
+        case show(String)
+        case demo
+        case generate
+        case doctor
+        case help
+        case version
+    }
+
+    package var command: Command
+    package var period: String?
+    package var from: String?
+    package var to: String?
+    package var jobsDirectory: String?
+    package var reportsDirectory: String?
+    package var statePath: String?
+    package var now: String?
+    package var quiet = false
+    /// `generate` options, kept as given.
+    package var generateOptions: [String: String] = [:]
+
+    package static let usage = """
+        usage: tierwatch <command> [options]
+
+        commands:
+          run JOB [--period P | --from DATE --to DATE]   run one job (default: its last complete period)
+          run --all-due                                  run every job whose schedule has fired (for cron)
+          jobs                                           list jobs, their schedules and last runs
+          validate [JOB ...]                             check job files without running them
+          history [JOB]                                  list past runs
+          show RUN                                       show one run (number or run id)
+          demo                                           run the example jobs on the bundled sample data
+          generate --out DIR [--events N] [--seed S] [--start YYYY-MM-DD] [--days N]
+                   [--subjects N] [--dialect canonical|vendor] [--invalid-rows N] [--gzip]
+                                                         write a deterministic synthetic data set
+          doctor                                         check the linked libraries
+
+        periods: --period 2026-W46 | 2026-11-16 | 2026-11, or --from 2026-11-01 --to 2026-11-15 (inclusive)
+
+        options: --jobs DIR (default Jobs, $TIERWATCH_JOBS)  --reports DIR (default Reports, $TIERWATCH_REPORTS)
+                 --state FILE (default .tierwatch/state.sqlite3, $TIERWATCH_STATE)
+                 --now TIMESTAMP (pretend it is this instant; $TIERWATCH_NOW)  --quiet
+
+        exit codes: 0 success, 1 warnings, 2 violations at or above fail_on, 64 usage, 65 bad data,
+                    66 missing input, 70 internal error, 74 I/O error, 75 locked, 78 bad job file
+        """
+
+    /// Parses `arguments` (without the program name).
+    package static func parse(_ arguments: [String]) throws(TierwatchError) -> Invocation {
+        var positional: [String] = []
+        var options: [String: String] = [:]
+        var flags: Set<String> = []
+        let valued: Set<String> = [
+            "--period", "--from", "--to", "--jobs", "--reports", "--state", "--now", "--out", "--events", "--seed",
+            "--start", "--days", "--subjects", "--dialect", "--invalid-rows",
+        ]
+        let switches: Set<String> = ["--all-due", "--quiet", "-q", "--gzip", "--help", "-h", "--version"]
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument.hasPrefix("-") && argument.count > 1 {
+                var name = argument
+                var value: String?
+                if let equals = argument.firstIndex(of: "="), argument.hasPrefix("--") {
+                    name = String(argument[..<equals])
+                    value = String(argument[argument.index(after: equals)...])
+                }
+                if valued.contains(name) {
+                    if value == nil {
+                        index += 1
+                        guard index < arguments.count else { throw TierwatchError(.usage, "\(name) needs a value") }
+                        value = arguments[index]
+                    }
+                    options[name] = value
+                } else if switches.contains(name) && value == nil {
+                    flags.insert(name)
+                } else {
+                    throw TierwatchError(.usage, "unknown option \(argument)")
+                }
+            } else {
+                positional.append(argument)
+            }
+            index += 1
+        }
+        if flags.contains("--help") || flags.contains("-h") { return Invocation(command: .help) }
+        if flags.contains("--version") { return Invocation(command: .version) }
+        guard let name = positional.first else { return Invocation(command: .help) }
+        let rest = Array(positional.dropFirst())
+        func noArguments() throws(TierwatchError) {
+            if !rest.isEmpty { throw TierwatchError(.usage, "\(name) takes no arguments, found \(rest.joined(separator: " "))") }
+        }
+        let command: Command
+        switch name {
+        case "run":
+            let allDue = flags.contains("--all-due")
+            if allDue && !rest.isEmpty { throw TierwatchError(.usage, "run --all-due takes no job names") }
+            if !allDue && rest.isEmpty { throw TierwatchError(.usage, "run needs a job name, or --all-due") }
+            if allDue && (options["--period"] != nil || options["--from"] != nil) {
+                throw TierwatchError(.usage, "run --all-due runs each job's last complete period; --period/--from/--to are for one job")
+            }
+            command = .run(jobs: rest, allDue: allDue)
+        case "jobs":
+            try noArguments()
+            command = .jobs
+        case "validate": command = .validate(rest)
+        case "history":
+            if rest.count > 1 { throw TierwatchError(.usage, "history takes at most one job name") }
+            command = .history(rest.first)
+        case "show":
+            guard rest.count == 1 else { throw TierwatchError(.usage, "show needs one run number or run id") }
+            command = .show(rest[0])
+        case "demo":
+            try noArguments()
+            command = .demo
+        case "generate":
+            try noArguments()
+            guard options["--out"] != nil else { throw TierwatchError(.usage, "generate needs --out DIR") }
+            command = .generate
+        case "doctor":
+            try noArguments()
+            command = .doctor
+        case "help": command = .help
+        case "version": command = .version
+        default:
+            throw TierwatchError(.usage, "unknown command \"\(name)\"")
+        }
+        if options["--period"] != nil && (options["--from"] != nil || options["--to"] != nil) {
+            throw TierwatchError(.usage, "use either --period or --from/--to, not both")
+        }
+        if (options["--from"] == nil) != (options["--to"] == nil) {
+            throw TierwatchError(.usage, "--from and --to go together")
+        }
+        var invocation = Invocation(command: command)
+        invocation.period = options["--period"]
+        invocation.from = options["--from"]
+        invocation.to = options["--to"]
+        invocation.jobsDirectory = options["--jobs"]
+        invocation.reportsDirectory = options["--reports"]
+        invocation.statePath = options["--state"]
+        invocation.now = options["--now"]
+        invocation.quiet = flags.contains("--quiet") || flags.contains("-q")
+        for key in ["--out", "--events", "--seed", "--start", "--days", "--subjects", "--dialect", "--invalid-rows"] {
+            if let value = options[key] { invocation.generateOptions[String(key.dropFirst(2))] = value }
+        }
+        if flags.contains("--gzip") { invocation.generateOptions["gzip"] = "true" }
+        return invocation
+    }
+}

@@ -1,0 +1,187 @@
+import Synchronization
+
+/// Says "the pseudonym key is unset" once per process, not once per run of a batch.
+enum PseudonymKeyWarning {
+    private static let shown = Mutex<Set<String>>([])
+
+    static func first(_ variable: String) -> Bool {
+        shown.withLock { $0.insert(variable).inserted }
+    }
+}
+
+/// How one run ended.
+package struct RunOutcome: Sendable {
+    package var status: RunStatus
+    package var runNumber: Int64
+    package var runID: String
+    package var reportFolder: String
+    package var summary: String
+}
+
+/// Runs one job for one period, end to end: lock, read, check, write, publish, record.
+///
+/// Every step that can be interrupted leaves the previous state usable: reports are built
+/// in a staging folder and renamed into place, the run is recorded as `running` before
+/// work starts (and marked `error` by the next run if this process dies), and the lock is
+/// a flock(2) the kernel releases with the process.
+package struct JobRunner {
+    package let context: RunContext
+
+    package init(context: RunContext) { self.context = context }
+
+    package func run(_ job: JobDefinition, period: ReportPeriod, trigger: String) throws(TierwatchError) -> RunOutcome {
+        let lock = try JobLock(path: context.lockDirectory + "/\(job.id).lock", jobID: job.id)
+        defer { withExtendedLifetime(lock) {} }
+        let store = try StateStore(path: context.statePath)
+        try store.markInterrupted(jobID: job.id, at: context.now)
+        let publisher = ReportPublisher(reportsRoot: context.reportsDirectory, jobID: job.id)
+        try publisher.recover()
+        let number = try store.begin(jobID: job.id, period: period, trigger: trigger, at: context.now)
+        let staging = try publisher.makeStaging(runNonce: String(number))
+        var rejects: RejectLog?
+        do throws(TierwatchError) {
+            var files: [InputKind: [ResolvedFile]] = [:]
+            for (kind, spec) in job.inputs {
+                files[kind] = try InputResolver.resolve(spec, kind: kind, jobDirectory: job.directory)
+            }
+            let key = context.environment[job.pseudonymKeyEnvironment].flatMap { $0.isEmpty ? nil : $0 }
+            if key == nil && PseudonymKeyWarning.first(job.pseudonymKeyEnvironment) {
+                context.errorOutput(
+                    "warning: \(job.pseudonymKeyEnvironment) is not set: subject pseudonyms use a published key, so anyone with a list of customer ids can reverse them. Set it to a long random secret.")
+            }
+            let rejectLog = try RejectLog(path: staging + "/rejected.csv")
+            rejects = rejectLog
+            let violationLog = try ViolationLog(path: staging + "/violations.csv", evidenceLimit: job.evidenceRows)
+            let engine = RunEngine(
+                job: job, period: period, pseudonymizer: Pseudonymizer(key: key ?? Pseudonymizer.publishedKey),
+                rejects: rejectLog, violations: violationLog)
+            let figures: RunFigures
+            do {
+                figures = try engine.run(files)
+            } catch let error as TierwatchError {
+                throw error
+            } catch {
+                throw TierwatchError(.internalError, "run failed", cause: error as? TierwatchError)
+            }
+            try rejectLog.close()
+            try violationLog.close()
+            return try finish(job, period, figures, number: number, staging: staging, store: store, publisher: publisher)
+        } catch {
+            let message = error.description
+            var folder = ""
+            if error.code == .badData || error.code == .missingInput, let rejects {
+                folder = (try? publishFailure(job, period, error, rejects: rejects, staging: staging, publisher: publisher)) ?? ""
+            }
+            try? FileTree.remove(staging)
+            try? store.finish(
+                number: number, runID: "", status: .error, exitCode: error.code.exitStatus, message: message,
+                reportPath: folder, at: context.now, inputs: [], tiers: [], ruleCounts: [])
+            throw error
+        }
+    }
+
+    private func finish(
+        _ job: JobDefinition, _ period: ReportPeriod, _ figures: RunFigures, number: Int64, staging: String,
+        store: StateStore, publisher: ReportPublisher
+    ) throws(TierwatchError) -> RunOutcome {
+        let warnings = ReportModel.dataWarnings(figures, settings: job.currency)
+        let worst = figures.violationsBySeverity.keys.max()
+        let rejected = figures.rejected.values.reduce(0, +)
+        let status: RunStatus
+        if let failOn = job.failOn, let worst, worst >= failOn {
+            status = .fail
+        } else if let warnOn = job.warnOn, let worst, worst >= warnOn {
+            status = .warn
+        } else if rejected > 0 || !warnings.isEmpty {
+            status = .warn
+        } else {
+            status = .success
+        }
+        let policyHash = Manifest.policyHash(job.policy)
+        let runID = Manifest.runID(
+            toolVersion: context.toolVersion, jobHash: job.hash, policyHash: policyHash, period: period, inputs: figures.inputs)
+        let generatedAt = try store.firstGeneratedAt(runID: runID, now: context.now)
+        let model = ReportModel(
+            job: job, period: period, figures: figures, runID: runID, generatedAt: generatedAt,
+            toolVersion: context.toolVersion, policyHash: policyHash, status: status, warnings: warnings)
+        try CSVReports.write(model, into: staging)
+        try HTMLReports.write(model, into: staging)
+        let manifest = Manifest(
+            tool: "tierwatch \(context.toolVersion)", runID: runID, job: job.id, jobSHA256: job.hash, policySHA256: policyHash,
+            period: .init(
+                label: period.label, start: CivilCalendar.utcString(period.start), end: CivilCalendar.utcString(period.end),
+                timezone: period.timeZoneIdentifier),
+            generatedAt: CivilCalendar.utcString(generatedAt), status: status.rawValue, message: nil,
+            inputs: figures.inputs.flatMap { input in
+                input.files.map {
+                    Manifest.Input(input: input.kind.rawValue, path: $0.path, sha256: $0.sha256, bytes: $0.bytes, rows: $0.rows, rejected: $0.rejected)
+                }
+            },
+            violations: Dictionary(uniqueKeysWithValues: Severity.allCases.map { ($0.name, figures.violationsBySeverity[$0] ?? 0) }),
+            warnings: warnings)
+        try AtomicFile.write(manifest.encoded(), to: staging + "/manifest.json")
+        try publisher.publish(staging: staging, as: period.label)
+        try FileTree.remove(publisher.jobFolder + "/" + period.label + ".failed")
+        try IndexPage.write(jobFolder: publisher.jobFolder, job: job)
+
+        let folder = publisher.jobFolder + "/" + period.label
+        let all = figures.privacyByTier[Tier.allCases.count]
+        let severities = Severity.allCases.reversed().compactMap { severity in
+            figures.violationsBySeverity[severity].map { "\($0) \(severity.name)" }
+        }
+        var summary = "\(job.id) \(period.label): \(status.rawValue); "
+        summary += "\(figures.engagement[EngagementAccumulator.allGroup].delivered) delivered, \(all.uses) uses of personal data (\(all.checkedUses) under a consent requirement), "
+        summary += "\(figures.violations) violations" + (severities.isEmpty ? "" : " (\(severities.joined(separator: ", ")))")
+        summary += ", \(rejected) rejected rows"
+        if !warnings.isEmpty { summary += "; " + warnings.joined(separator: "; ") }
+        summary += "\n  reports: \(folder)/"
+        try store.finish(
+            number: number, runID: runID, status: status, exitCode: status.exitStatus, message: summary, reportPath: folder,
+            at: context.now, inputs: figures.inputs.flatMap { input in input.files.map { (input.kind, $0) } },
+            tiers: tierRecords(figures, job: job),
+            ruleCounts: figures.violationMatrix.map { key, count in
+                (key.rule.name, key.tier.name, job.policy.jurisdictions[key.jurisdiction].code, count)
+            }.sorted { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) })
+        return RunOutcome(status: status, runNumber: number, runID: runID, reportFolder: folder, summary: summary)
+    }
+
+    /// Keeps the evidence of a run that failed on its data: `<label>.failed/` with the
+    /// rejected rows and a manifest saying why, beside (never over) the last good report.
+    private func publishFailure(
+        _ job: JobDefinition, _ period: ReportPeriod, _ error: TierwatchError, rejects: RejectLog, staging: String,
+        publisher: ReportPublisher
+    ) throws(TierwatchError) -> String {
+        try rejects.close()
+        for name in FileTree.list(staging) where name != "rejected.csv" { try FileTree.remove(staging + "/" + name) }
+        let manifest = Manifest(
+            tool: "tierwatch \(context.toolVersion)", runID: "", job: job.id, jobSHA256: job.hash,
+            policySHA256: Manifest.policyHash(job.policy),
+            period: .init(
+                label: period.label, start: CivilCalendar.utcString(period.start), end: CivilCalendar.utcString(period.end),
+                timezone: period.timeZoneIdentifier),
+            generatedAt: CivilCalendar.utcString(context.now), status: RunStatus.error.rawValue, message: error.description,
+            inputs: [], violations: [:], warnings: [])
+        try AtomicFile.write(manifest.encoded(), to: staging + "/manifest.json")
+        try publisher.publish(staging: staging, as: period.label + ".failed")
+        try IndexPage.write(jobFolder: publisher.jobFolder, job: job)
+        return publisher.jobFolder + "/" + period.label + ".failed"
+    }
+
+    private func tierRecords(_ figures: RunFigures, job: JobDefinition) -> [TierFigureRecord] {
+        (Tier.allCases.map(\.name) + ["all"]).enumerated().map { index, name in
+            let e = figures.engagement[index]
+            let s = figures.surveys[index]
+            let p = figures.privacyByTier[index]
+            return TierFigureRecord(
+                tier: name, delivered: e.delivered, opens: e.opens, clicks: e.clicks, conversions: e.conversions,
+                holdouts: e.holdouts, reach: e.reach, engaged: e.engaged, controlSubjects: e.controlSubjects,
+                treatedConverters: e.treatedConverters, controlConverters: e.controlConverters,
+                revenueMicros: ReportModel.revenue(e, currencies: figures.currencies, settings: job.currency).0.micros,
+                responses: s.responses, csatResponses: s.csatResponses, csatSum: s.csatSum, csatSatisfied: s.csatSatisfied,
+                npsResponses: s.npsResponses, promoters: s.promoters, detractors: s.detractors,
+                intrusiveResponses: s.intrusiveResponses, intrusiveYes: s.intrusiveYes, uses: p.uses,
+                checkedUses: p.checkedUses, violatingUses: p.violatingUses, violatingCheckedUses: p.violatingCheckedUses,
+                violations: p.violations)
+        }
+    }
+}

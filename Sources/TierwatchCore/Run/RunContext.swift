@@ -1,0 +1,42 @@
+/// What a command may know about the world: the clock, the environment and where things
+/// live. Injected, never read ad hoc, so tests and reruns are reproducible.
+package struct RunContext: Sendable {
+    /// "Now", in Unix epoch milliseconds.
+    package var now: Int64
+    package var environment: [String: String]
+    package var jobsDirectory: String
+    package var reportsDirectory: String
+    package var statePath: String
+    /// Whether stdout is a terminal: summaries and progress are shown only then.
+    package var interactive: Bool
+    package var quiet: Bool
+    package var toolVersion: String
+    package var output: @Sendable (String) -> Void
+    package var errorOutput: @Sendable (String) -> Void
+
+    package init(
+        now: Int64, environment: [String: String], jobsDirectory: String, reportsDirectory: String, statePath: String,
+        interactive: Bool, quiet: Bool, toolVersion: String, output: @escaping @Sendable (String) -> Void,
+        errorOutput: @escaping @Sendable (String) -> Void
+    ) {
+        self.now = now
+        self.environment = environment
+        self.jobsDirectory = jobsDirectory
+        self.reportsDirectory = reportsDirectory
+        self.statePath = statePath
+        self.interactive = interactive
+        self.quiet = quiet
+        self.toolVersion = toolVersion
+        self.output = output
+        self.errorOutput = errorOutput
+    }
+
+    /// Folder for per-job lock files, beside the state database.
+    package var lockDirectory: String {
+        let parent = statePath.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        return (parent.isEmpty ? "." : parent) + "/locks"
+    }
+}
+
+/// The version reports and manifests name.
+package let tierwatchVersion = "0.1.0"

@@ -1,0 +1,253 @@
+/// Maps byte strings to dense integer ids without creating a `String` per lookup.
+///
+/// Subject ids, campaign ids, purposes and categories arrive as bytes inside a CSV
+/// buffer, millions of times. Interning them straight from those bytes into dense ids keeps
+/// the hot loop free of allocations, and lets later stages index plain arrays by id. Keys
+/// live back to back in one arena; the table is open addressing with linear probing.
+package final class ByteInterner {
+    private var arena: [UInt8] = []
+    private var offsets: [Int] = [0]          // key i is arena[offsets[i]..<offsets[i+1]]
+    private var hashes: [UInt64] = []
+    /// 0 = empty, else (high 32 bits of the hash) << 32 | (id + 1): the hash fragment is
+    /// compared before the arena is touched, saving a cache miss on most mismatches.
+    private var slots: [UInt64]
+    private var mask: Int
+
+    package init(capacity: Int = 1024) {
+        var size = 16
+        while size < capacity * 2 { size <<= 1 }
+        slots = Array(repeating: 0, count: size)
+        mask = size - 1
+    }
+
+    /// The number of distinct keys.
+    package var count: Int { hashes.count }
+
+    /// The id of `key`, adding it when new.
+    @inline(__always)
+    package func intern(_ key: UnsafeRawBufferPointer) -> Int32 {
+        if hashes.count <= Self.linearLimit, let id = linearLookup(key) { return id }
+        let hash = Self.hash(key)
+        let (found, slot) = probe(key, hash)
+        if let found { return found }
+        let id = Int32(hashes.count)
+        arena.append(contentsOf: key)
+        offsets.append(arena.count)
+        hashes.append(hash)
+        slots[slot] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(UInt32(id) + 1)
+        if hashes.count * 2 > slots.count { grow() }
+        return id
+    }
+
+    /// The id of `key`, or nil when it was never interned.
+    @inline(__always)
+    package func lookup(_ key: UnsafeRawBufferPointer) -> Int32? {
+        if hashes.count <= Self.linearLimit { return linearLookup(key) }
+        return probe(key, Self.hash(key)).0
+    }
+
+    /// Vocabularies (tiers, event types, purposes, categories) have a handful of values:
+    /// comparing lengths and bytes is cheaper than hashing them.
+    private static let linearLimit = 12
+
+    @inline(__always)
+    private func linearLookup(_ key: UnsafeRawBufferPointer) -> Int32? {
+        for id in 0..<hashes.count where offsets[id + 1] - offsets[id] == key.count && equals(id, key) {
+            return Int32(id)
+        }
+        return nil
+    }
+
+    /// Finds `key`'s id, or the empty slot where it would go.
+    @inline(__always)
+    private func probe(_ key: UnsafeRawBufferPointer, _ hash: UInt64) -> (Int32?, Int) {
+        let fragment = hash & 0xFFFF_FFFF_0000_0000
+        return slots.withUnsafeBufferPointer { slots in
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while true {
+                let entry = slots[slot]
+                if entry == 0 { return (nil, slot) }
+                if entry & 0xFFFF_FFFF_0000_0000 == fragment {
+                    let id = Int32(truncatingIfNeeded: (entry & 0xFFFF_FFFF) - 1)
+                    if equals(Int(id), key) { return (id, slot) }
+                }
+                slot = (slot + 1) & mask
+            }
+        }
+    }
+
+    /// Interns a Swift string (configuration values, not the hot path).
+    package func intern(_ key: String) -> Int32 {
+        var key = key
+        return key.withUTF8 { intern(UnsafeRawBufferPointer($0)) }
+    }
+
+    package func lookup(_ key: String) -> Int32? {
+        var key = key
+        return key.withUTF8 { lookup(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The key of `id` as a string (for output only).
+    package func string(_ id: Int32) -> String {
+        let range = offsets[Int(id)]..<offsets[Int(id) + 1]
+        return arena.withUnsafeBufferPointer {
+            String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self)
+        }
+    }
+
+    /// Calls `body` with the key bytes of `id`.
+    package func withBytes<R>(_ id: Int32, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let range = offsets[Int(id)]..<offsets[Int(id) + 1]
+        return try arena.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[range])) }
+    }
+
+    @inline(__always)
+    private func equals(_ id: Int, _ key: UnsafeRawBufferPointer) -> Bool {
+        let start = offsets[id]
+        let length = offsets[id + 1] - start
+        guard length == key.count else { return false }
+        if length == 0 { return true }
+        return arena.withUnsafeBytes { memoryEquals($0.baseAddress! + start, key.baseAddress!, length) }
+    }
+
+    private func grow() {
+        let size = slots.count * 2
+        slots = Array(repeating: 0, count: size)
+        mask = size - 1
+        for id in 0..<hashes.count {
+            var slot = Int(truncatingIfNeeded: hashes[id]) & mask
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+            slots[slot] = (hashes[id] & 0xFFFF_FFFF_0000_0000) | UInt64(id + 1)
+        }
+    }
+
+    /// FNV-1a over 8-byte words with a final avalanche: fast for short ids, well spread.
+    @inline(__always)
+    package static func hash(_ key: UnsafeRawBufferPointer) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(key.count)
+        var i = 0
+        let n = key.count
+        while i + 8 <= n {
+            h = (h ^ key.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x0000_0100_0000_01b3
+            h ^= h >> 29
+            i += 8
+        }
+        while i < n {
+            h = (h ^ UInt64(key[i])) &* 0x0000_0100_0000_01b3
+            i += 1
+        }
+        return mix(h)
+    }
+
+    @inline(__always)
+    package static func mix(_ value: UInt64) -> UInt64 {
+        var z = value
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}
+
+@inline(__always)
+func memoryEquals(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
+    var i = 0
+    while i + 8 <= count {
+        if a.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            != b.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+        {
+            return false
+        }
+        i += 8
+    }
+    while i < count {
+        if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) {
+            return false
+        }
+        i += 1
+    }
+    return true
+}
+
+/// An open-addressing map from 64-bit keys to small values, for per-(group, subject) state.
+///
+/// Keys and values sit side by side in one allocation, so a probe costs one cache miss;
+/// `UInt64.max` marks an empty slot (no key of ours reaches it). A class with raw storage
+/// rather than arrays: the hot loop updates it millions of times, and array copy-on-write
+/// bookkeeping measured as a fifth of the run. Memory grows with distinct keys (subjects ×
+/// groups), never with events.
+package final class UInt64Map<Value> {
+    private typealias Entry = (key: UInt64, value: Value)
+    private static var emptyKey: UInt64 { .max }
+    private var entries: UnsafeMutablePointer<Entry>
+    private var capacity: Int
+    private var mask: Int
+    private let empty: Value
+    package private(set) var count = 0
+
+    package init(capacity: Int = 1024, empty: Value) {
+        var size = 16
+        while size < capacity * 2 { size <<= 1 }
+        self.capacity = size
+        mask = size - 1
+        self.empty = empty
+        entries = .allocate(capacity: size)
+        entries.initialize(repeating: (Self.emptyKey, empty), count: size)
+    }
+
+    deinit {
+        entries.deinitialize(count: capacity)
+        entries.deallocate()
+    }
+
+    /// The value for `key`, or nil.
+    @inline(__always)
+    package func get(_ key: UInt64) -> Value? {
+        var slot = Int(truncatingIfNeeded: ByteInterner.mix(key)) & mask
+        while true {
+            let stored = entries[slot].key
+            if stored == key { return entries[slot].value }
+            if stored == Self.emptyKey { return nil }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    /// Updates the value for `key` in place, inserting `empty` first when absent.
+    @inline(__always)
+    package func update(_ key: UInt64, _ body: (inout Value) -> Void) {
+        precondition(key != Self.emptyKey, "UInt64.max is reserved")
+        var slot = Int(truncatingIfNeeded: ByteInterner.mix(key)) & mask
+        while true {
+            let stored = entries[slot].key
+            if stored == key {
+                body(&entries[slot].value)
+                return
+            }
+            if stored == Self.emptyKey { break }
+            slot = (slot + 1) & mask
+        }
+        entries[slot] = (key, empty)
+        body(&entries[slot].value)
+        count += 1
+        if count * 2 > capacity { grow() }
+    }
+
+    /// Visits every entry (order unspecified: callers aggregate, never list).
+    package func forEach(_ body: (UInt64, Value) -> Void) {
+        for slot in 0..<capacity where entries[slot].key != Self.emptyKey { body(entries[slot].key, entries[slot].value) }
+    }
+
+    private func grow() {
+        let old = entries, oldCapacity = capacity
+        capacity *= 2
+        mask = capacity - 1
+        entries = .allocate(capacity: capacity)
+        entries.initialize(repeating: (Self.emptyKey, empty), count: capacity)
+        for index in 0..<oldCapacity where old[index].key != Self.emptyKey {
+            var slot = Int(truncatingIfNeeded: ByteInterner.mix(old[index].key)) & mask
+            while entries[slot].key != Self.emptyKey { slot = (slot + 1) & mask }
+            entries[slot] = old[index]
+        }
+        old.deinitialize(count: oldCapacity)
+        old.deallocate()
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+
+/// The README's definitions, checked against a data set and expected figures made
+/// independently of this code (see Fixtures/oracle/NOTES.md and reference.py).
+@Suite("Independent oracle data set")
+struct OracleTests {
+    static let fixture = packageRoot + "/Tests/TierwatchCLITests/Fixtures/oracle"
+
+    static let job = """
+        {"schemaVersion": 1, "period": "weekly", "timezone": "Europe/Stockholm",
+         "inputs": {
+           "events": {"path": "oracle/events-*.csv*", "max_reject_rate": 0.2},
+           "consents": {"path": "oracle/consents.csv"},
+           "erasures": {"path": "oracle/erasures.csv"},
+           "surveys": {"path": "oracle/surveys.csv", "max_reject_rate": 0.2}},
+         "currency": {"reporting": "EUR", "rates": {"SEK": 0.087, "USD": 0.92, "GBP": 1.15}},
+         "fail_on": "never"}
+        """
+
+    @Test("every figure, violation and rejected line matches the reference implementation")
+    func matchesReference() throws {
+        let workspace = try Workspace()
+        try workspace.copy(Self.fixture, to: "Jobs/oracle")
+        try workspace.write(Self.job, to: "Jobs/oracle-week.json")
+        let result = try workspace.tierwatch(
+            ["run", "oracle-week", "--period", "2026-W46"], environment: ["TIERWATCH_PSEUDONYM_KEY": "oracle-test-key"])
+        #expect(result.status == 1, "warnings expected (rejected rows, violations): \(result.stderr)")
+        let folder = workspace.reports + "/oracle-week/2026-W46"
+        for file in [
+            "metrics_by_tier.csv", "metrics_by_campaign.csv", "surveys_by_tier.csv", "privacy_by_tier.csv",
+            "privacy_by_jurisdiction.csv", "violations.csv",
+        ] {
+            let diff = try runProcess(
+                "/usr/bin/env",
+                ["python3", packageRoot + "/Tests/Support/csvdiff.py", Self.fixture + "/expected/" + file, folder + "/" + file]
+                    + (file == "violations.csv" ? ["--ignore", "detail"] : []))
+            #expect(diff.status == 0, "\(file): \(diff.stdout)\(diff.stderr)")
+        }
+        // Rejected rows: the same (input, file, line) triples; the wording of reasons is ours.
+        let expected = try String(contentsOfFile: Self.fixture + "/expected/rejected_lines.csv", encoding: .utf8)
+            .split(whereSeparator: \.isNewline).dropFirst().map(String.init)
+        let actual = try String(contentsOfFile: folder + "/rejected.csv", encoding: .utf8)
+            .split(separator: "\r\n").dropFirst().map { line -> String in
+                let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+                return "\(cells[0]),\((String(cells[1]) as NSString).lastPathComponent),\(cells[2])"
+            }
+        #expect(Set(actual) == Set(expected))
+        #expect(actual.count == expected.count)
+    }
+}

@@ -1,0 +1,80 @@
+import Testing
+
+@testable import TierwatchCore
+
+func parseInstant(_ text: String) -> Int64? { Array(text.utf8).withUnsafeBytes { FieldParsers.instant($0) } }
+func parseMicros(_ text: String) -> Int64? { Array(text.utf8).withUnsafeBytes { FieldParsers.micros($0) } }
+
+@Suite("Typed field parsers")
+struct FieldParsersTests {
+    // 2026-11-16T08:30:00Z = 1_794_817_800 s (checked with Python's datetime).
+    static let instantCases: [(String, Int64?)] = [
+        ("2026-11-16T08:30:00Z", 1_794_817_800_000),
+        ("2026-11-16T09:30:00+01:00", 1_794_817_800_000),
+        ("2026-11-16T09:30:00+0100", 1_794_817_800_000),
+        ("2026-11-16T09:30:00+01", 1_794_817_800_000),
+        ("2026-11-16T03:30:00-05:00", 1_794_817_800_000),
+        ("2026-11-16 08:30:00Z", 1_794_817_800_000),
+        ("2026-11-16t08:30:00z", 1_794_817_800_000),
+        ("2026-11-16T08:30:00.250Z", 1_794_817_800_250),
+        ("2026-11-16T08:30:00.5Z", 1_794_817_800_500),
+        ("2026-11-16T08:30:00.123456Z", 1_794_817_800_123),
+        (" 2026-11-16T08:30:00Z ", 1_794_817_800_000),
+        ("1970-01-01T00:00:00Z", 0),
+        ("2024-02-29T00:00:00Z", 1_709_164_800_000),
+        ("2026-11-16T08:30:00", nil),
+        ("2026-11-16", nil),
+        ("2026-02-29T00:00:00Z", nil),
+        ("2026-13-01T00:00:00Z", nil),
+        ("2026-11-16T24:00:00Z", nil),
+        ("2026-11-16T08:30:00+1:00", nil),
+        ("2026-11-16T08:30:00.Z", nil),
+        ("16/11/2026 08:30", nil),
+        ("", nil),
+    ]
+
+    @Test("reads ISO-8601 instants with a zone and rejects the rest", arguments: instantCases)
+    func instants(_ text: String, _ expected: Int64?) {
+        #expect(parseInstant(text) == expected)
+    }
+
+    static let moneyCases: [(String, Int64?)] = [
+        ("12", 12_000_000), ("12.5", 12_500_000), ("0.000001", 1), (".5", 500_000), ("-3.25", -3_250_000),
+        ("19.990000", 19_990_000), ("1.2345678", nil), ("1e3", nil), ("1,000", nil), ("", nil), ("abc", nil), ("1.", nil),
+    ]
+
+    @Test("reads decimals exactly into micro-units", arguments: moneyCases)
+    func decimals(_ text: String, _ expected: Int64?) {
+        #expect(parseMicros(text) == expected)
+    }
+
+    @Test("formats instants back as UTC, with milliseconds only when present")
+    func utcFormatting() {
+        #expect(CivilCalendar.utcString(1_794_817_800_000) == "2026-11-16T08:30:00Z")
+        #expect(CivilCalendar.utcString(1_794_817_800_250) == "2026-11-16T08:30:00.250Z")
+        #expect(CivilCalendar.utcString(-1) == "1969-12-31T23:59:59.999Z")
+    }
+}
+
+@Suite("Exact decimal formatting")
+struct FixedPointTests {
+    static let ratioCases: [(Int64, Int64, Int, String)] = [
+        (1, 3, 6, "0.333333"), (2, 3, 6, "0.666667"), (1, 8, 2, "0.13"), (5, 1000, 2, "0.01"), (-5, 1000, 2, "-0.01"),
+        (-12345, 1000, 2, "-12.35"), (25005, 1000, 2, "25.01"), (0, 7, 3, "0.000"), (1, 0, 6, ""), (7, 7, 6, "1.000000"),
+        (-1, 3, 2, "-0.33"), (-1, 1000, 2, "0.00"), (10, 4, 0, "3"),
+    ]
+
+    @Test("rounds the exact ratio half away from zero", arguments: ratioCases)
+    func ratio(_ n: Int64, _ d: Int64, _ scale: Int, _ expected: String) {
+        #expect(FixedPoint.ratio(n, d, scale: scale) == expected)
+    }
+
+    @Test("converts currency at a fixed rate with one rounding")
+    func conversion() {
+        // 123.39 SEK × 0.087 = 10.73493 EUR.
+        #expect(FixedPoint.scale(123_390_000, by: 87, over: 1000) == 10_734_930)
+        #expect(FixedPoint.scale(5, by: 1, over: 2) == 3)
+        #expect(FixedPoint.amount(10_734_930, storedScale: 6, scale: 2) == "10.73")
+        #expect(FixedPoint.amount(1_500_000, storedScale: 6, scale: 2) == "1.50")
+    }
+}
