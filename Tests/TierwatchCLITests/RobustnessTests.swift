@@ -116,7 +116,7 @@ struct RobustnessTests {
         let result = try w.tierwatch(["demo"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("Reports/weekly-executive/2026-W47/executive.html"))
-        #expect(result.stdout.contains("Reports/daily-consent-audit/2026-11-22/compliance.html"))
+        #expect(result.stdout.contains("Reports/daily-consent-audit/2026-11-20/compliance.html"))
         let tiers = try w.read("Reports/weekly-executive/2026-W47/privacy_by_tier.csv")
         for rule in ["after_erasure", "no_consent", "sensitive_without_consent", "category_not_allowed"] {
             #expect(tiers.contains(rule))

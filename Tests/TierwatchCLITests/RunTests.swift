@@ -211,6 +211,56 @@ struct RunTests {
         #expect(jobs.stdout.contains("audit") && jobs.stdout.contains("#1 2026-11-22 success"), "\(jobs.stdout)")
     }
 
+    @Test("column names, constants and value maps turn a vendor export into canonical rows")
+    func mapping() throws {
+        let w = try Workspace()
+        try smallDataSet(w, events: [], consents: [grantS1])
+        try w.write(
+            """
+            ID,When,Who,Campaign,Level,Action,Data,Why,Region
+            v1,2026-11-22T08:00:00Z,s1,c1,segment,Sent,Device ; Location,personalization,DE
+            v2,2026-11-22T08:01:00Z,s1,c1,1:Many,Sent,Device,personalization,DE
+            v3,2026-11-22T08:02:00Z,s2,c1,1:Many,Opened,,personalization,CA
+
+            """, to: "Jobs/data/events.csv")
+        try w.write(
+            Canonical.job(extra: """
+                "fail_on": "never"
+                """).replacingOccurrences(
+                    of: #""path": "data/events*.csv*", "max_reject_rate": 0.01"#,
+                    with: #""path": "data/events*.csv*", "columns": {"event_id": "ID", "occurred_at": "When", "subject_id": "Who", "campaign_id": "Campaign", "tier": "Level", "event_type": "Action", "data_categories": "Data", "purpose": "Why", "jurisdiction": "Region"}, "constants": {"channel": "email"}, "values": {"tier": {"segment": "one_to_many", "1:Many": "one_to_many"}, "event_type": {"Sent": "delivered", "Opened": "open"}, "data_categories": {"Device": "device", "Location": "location"}, "jurisdiction": {"DE": "EU", "CA": "US-CA"}}"#),
+            to: "Jobs/vendor.json")
+        let result = try w.tierwatch(["run", "vendor", "--period", "2026-11-22"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let tiers = try w.read("Reports/vendor/2026-11-22/metrics_by_tier.csv")
+        #expect(tiers.contains("one_to_many,2,1,0,0,0,0,0,1,1,"), "\(tiers)")
+        let privacy = try w.read("Reports/vendor/2026-11-22/privacy_by_jurisdiction.csv")
+        #expect(privacy.contains("\r\nEU,2,2,0,0,1.000000,"), "\(privacy)")
+        #expect(privacy.contains("\r\nUS-CA,1,1,0,0,1.000000,"), "\(privacy)")
+    }
+
+    @Test("periods: --from/--to, months and ISO weeks resolve in the job's timezone")
+    func periods() throws {
+        let w = try Workspace()
+        // 2026-11-01T23:30Z is already 2 November in Stockholm.
+        try smallDataSet(w, events: [
+            "e1,2026-11-01T23:30:00Z,,c1,,one_to_all,web,delivered,,,,,other",
+            "e2,2026-11-15T12:00:00Z,,c1,,one_to_all,web,delivered,,,,,other",
+            "e3,2026-10-31T22:59:59Z,,c1,,one_to_all,web,delivered,,,,,other",
+        ])
+        try w.write(Canonical.job(timezone: "Europe/Stockholm", consents: false), to: "Jobs/stockholm.json")
+        func delivered(_ arguments: [String], _ label: String) throws -> String {
+            let result = try w.tierwatch(["run", "stockholm"] + arguments)
+            #expect(result.status == 0, "\(result.stderr)")
+            let text = try w.read("Reports/stockholm/\(label)/metrics_by_tier.csv")
+            return String(text.split(separator: "\r\n").first { $0.hasPrefix("all,") }!.split(separator: ",")[1])
+        }
+        #expect(try delivered(["--from", "2026-11-02", "--to", "2026-11-15"], "2026-11-02_2026-11-15") == "2")
+        #expect(try delivered(["--period", "2026-11"], "2026-11") == "2")
+        #expect(try delivered(["--period", "2026-10"], "2026-10") == "1", "22:59:59Z on 31 October is 23:59:59 local (UTC+1)")
+        #expect(try delivered(["--period", "2026-W45"], "2026-W45") == "1")
+    }
+
     @Test("doctor prints the library versions and fetches a file:// URL through libcurl")
     func doctor() throws {
         let w = try Workspace()

@@ -38,7 +38,7 @@ package enum FieldParsers {
             let hour = number(11, 2), s[13] == 0x3A, let minute = number(14, 2), s[16] == 0x3A,
             let second = number(17, 2)
         else { return nil }
-        guard month >= 1, month <= 12, day >= 1, day <= CivilCalendar.daysInMonth(year, month),
+        guard month >= 1, month <= 12, day >= 1, day <= CivilDate.daysInMonth(year: year, month: month),
             hour <= 23, minute <= 59, second <= 59
         else { return nil }
         var i = 19
@@ -77,7 +77,7 @@ package enum FieldParsers {
             return nil
         }
         guard i == n else { return nil }
-        let days = CivilCalendar.daysFromCivil(year, month, day)
+        let days = CivilDate(year: year, month: month, day: day).dayNumber
         let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetSeconds)
         return seconds * 1000 + Int64(millis)
     }
@@ -132,68 +132,19 @@ package enum FieldParsers {
     }
 }
 
-/// Proleptic Gregorian civil-date arithmetic (Howard Hinnant's algorithms).
+/// Formatting of instants for reports.
 package enum CivilCalendar {
-    /// Days since 1970-01-01 of a civil date.
-    package static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    /// The civil date of a day count since 1970-01-01.
-    package static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    package static func isLeapYear(_ year: Int) -> Bool {
-        year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-    }
-
-    package static func daysInMonth(_ year: Int, _ month: Int) -> Int {
-        switch month {
-        case 2: isLeapYear(year) ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
-
     /// Formats epoch milliseconds as UTC ISO-8601 (`2026-11-16T08:30:00Z`, or with `.250`
     /// when the instant has milliseconds).
     package static func utcString(_ millis: Int64) -> String {
-        let seconds = millis.floorDiv(1000)
+        let seconds = floorDiv(millis, 1000)
         let ms = Int(millis - seconds * 1000)
-        let days = Int(seconds.floorDiv(86_400))
+        let days = Int(floorDiv(seconds, 86_400))
         let secondOfDay = Int(seconds - Int64(days) * 86_400)
-        let (y, m, d) = civilFromDays(days)
-        var out = pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2) + "T"
-        out += pad(secondOfDay / 3600, 2) + ":" + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2)
-        if ms != 0 { out += "." + pad(ms, 3) }
+        var out = CivilDate(dayNumber: days).label + "T"
+        out += zeroPadded(secondOfDay / 3600, width: 2) + ":" + zeroPadded(secondOfDay / 60 % 60, width: 2) + ":"
+        out += zeroPadded(secondOfDay % 60, width: 2)
+        if ms != 0 { out += "." + zeroPadded(ms, width: 3) }
         return out + "Z"
-    }
-
-    package static func pad(_ value: Int, _ width: Int) -> String {
-        let s = String(value)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
-    }
-}
-
-extension Int64 {
-    /// Division rounding toward negative infinity.
-    package func floorDiv(_ divisor: Int64) -> Int64 {
-        let q = self / divisor
-        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? q - 1 : q
     }
 }

@@ -70,19 +70,29 @@ package enum HTMLReports {
         let severities = Severity.allCases.reversed().map { "\($0.name): \(figures.violationsBySeverity[$0] ?? 0)" }
         page.element("p", "\(figures.violations) violations (\(severities.joined(separator: ", "))).")
         let rules = ConsentRule.allCases
+        func coverageRow(_ label: String, _ p: PrivacyTotals) -> [String] {
+            [label, String(p.uses), String(p.checkedUses), String(p.violatingUses), String(p.violations),
+             percent(p.checkedUses - p.violatingCheckedUses, p.checkedUses)]
+        }
+        let coverageHeaders = ["Uses", "Checked uses", "Violating uses", "Violations", "Consent coverage"]
         page.table(
-            caption: "Violations by tier", headers: ["Tier", "Uses", "Checked uses", "Violating uses", "Consent coverage"] + rules.map(\.name),
-            rows: Tier.allCases.map { tier in
-                let p = figures.privacyByTier[tier.rawValue]
-                return [tier.label, String(p.uses), String(p.checkedUses), String(p.violatingUses), percent(p.checkedUses - p.violatingCheckedUses, p.checkedUses)]
-                    + p.byRule.map(String.init)
-            })
+            caption: "Consent coverage by tier", headers: ["Tier"] + coverageHeaders,
+            rows: Tier.allCases.map { coverageRow($0.label, figures.privacyByTier[$0.rawValue]) }
+                + [coverageRow("All tiers", figures.privacyByTier[Tier.allCases.count])])
         page.table(
-            caption: "Violations by jurisdiction", headers: ["Jurisdiction", "Uses", "Checked uses", "Violating uses", "Consent coverage"] + rules.map(\.name),
-            rows: model.job.policy.jurisdictions.enumerated().map { index, rule in
-                let p = figures.privacyByJurisdiction[index]
-                return [rule.code, String(p.uses), String(p.checkedUses), String(p.violatingUses), percent(p.checkedUses - p.violatingCheckedUses, p.checkedUses)]
-                    + p.byRule.map(String.init)
+            caption: "Violations by rule and tier", headers: ["Rule", "Severity"] + Tier.allCases.map(\.label) + ["All"],
+            rows: rules.map { rule in
+                [rule.name, rule.severity.name] + (Tier.allCases.map { figures.privacyByTier[$0.rawValue].byRule[rule.rawValue] }
+                    + [figures.privacyByTier[Tier.allCases.count].byRule[rule.rawValue]]).map(String.init)
+            }, textColumns: 2)
+        let jurisdictions = model.job.policy.jurisdictions
+        page.table(
+            caption: "Consent coverage by jurisdiction", headers: ["Jurisdiction"] + coverageHeaders,
+            rows: jurisdictions.enumerated().map { coverageRow($1.code, figures.privacyByJurisdiction[$0]) })
+        page.table(
+            caption: "Violations by rule and jurisdiction", headers: ["Rule"] + jurisdictions.map(\.code),
+            rows: rules.map { rule in
+                [rule.name] + jurisdictions.indices.map { String(figures.privacyByJurisdiction[$0].byRule[rule.rawValue]) }
             })
         let top = figures.violationsByCampaign.sorted { ($1.value, figures.campaignIDs[Int($0.key)]) < ($0.value, figures.campaignIDs[Int($1.key)]) }.prefix(10)
         page.table(

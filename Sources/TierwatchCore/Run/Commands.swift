@@ -200,7 +200,7 @@ package struct Commands {
     /// last day of the consent audit, all on the bundled sample data.
     package static let demoRuns: [(job: String, period: String)] = [
         ("weekly-executive", "2026-W45"), ("weekly-executive", "2026-W46"), ("weekly-executive", "2026-W47"),
-        ("daily-consent-audit", "2026-11-21"), ("daily-consent-audit", "2026-11-22"),
+        ("daily-consent-audit", "2026-11-19"), ("daily-consent-audit", "2026-11-20"),
     ]
 
     private func demo() throws(TierwatchError) -> Int32 {
