@@ -239,6 +239,19 @@ struct RunTests {
         #expect(privacy.contains("\r\nUS-CA,1,1,0,0,1.000000,"), "\(privacy)")
     }
 
+    @Test("thousands of distinct category lists give the same answers as a few (the cache has a bound)")
+    func manyCategoryLists() throws {
+        let w = try Workspace()
+        let events = (0..<5000).map { "e\($0),2026-11-22T08:00:00Z,s1,c1,,one_to_many,email,delivered,,,device;x\($0),personalization,EU" }
+        try smallDataSet(w, events: events, consents: [grantS1])
+        try w.write(Canonical.job(extra: #""fail_on": "never""#), to: "Jobs/audit.json")
+        #expect(try w.tierwatch(["run", "audit", "--period", "2026-11-22"]).status == 1)
+        let violations = try w.read("Reports/audit/2026-11-22/violations.csv").split(separator: "\r\n")
+        #expect(violations.count == 5001)
+        #expect(violations.last?.hasSuffix("not allowed for one_to_many: x4999") == true, "\(violations.last ?? "")")
+        #expect(violations[4500].hasSuffix("not allowed for one_to_many: x4499"))
+    }
+
     @Test("periods: --from/--to, months and ISO weeks resolve in the job's timezone")
     func periods() throws {
         let w = try Workspace()

@@ -54,7 +54,16 @@ package final class RunEngine {
     private var consentBuilder = ConsentHistory.Builder()
     private var erasureCount = 0
     private var violations: [Violation] = []
-    private var categoryScratch: [Int32] = []
+    /// Distinct `data_categories` values and their parsed members: the field repeats a
+    /// handful of combinations, so each is split, mapped and interned once.
+    private let categorySets = ByteInterner(capacity: 64)
+    private var categorySetStart: [Int] = [0]
+    private var categorySetItems: [Int32] = []
+    /// Where uncached items of the current row start, once the cache is full.
+    private var uncachedStart: Int?
+    /// More distinct values than this are not cached: memory must not grow with events
+    /// even when an export puts something unique into the field.
+    private static let categorySetLimit = 4096
 
     package init(
         job: JobDefinition, period: ReportPeriod, pseudonymizer: Pseudonymizer, rejects: RejectLog,
@@ -71,7 +80,6 @@ package final class RunEngine {
         for rule in job.policy.jurisdictions { _ = jurisdictions.intern(rule.code) }
         privacyByJurisdiction = Array(repeating: PrivacyTotals(), count: job.policy.jurisdictions.count + 1)
         evaluator = PolicyEvaluator(policy: job.policy, categories: categories, purposes: purposes)
-        categoryScratch.reserveCapacity(16)
     }
 
     /// Reads all inputs (already resolved to files) and returns the figures.
@@ -211,17 +219,7 @@ package final class RunEngine {
         if subjectBytes.count > 0 && purposeBytes.count == 0 {
             throw RowProblem(field: "purpose", reason: "is empty; a purpose is required when subject_id is set")
         }
-        categoryScratch.removeAll(keepingCapacity: true)
-        let list = binding.value(E.categories, record)
-        var start = 0
-        for index in 0...list.count where index == list.count || list[index] == UInt8(ascii: ";") {
-            let item = FieldParsers.trimmed(binding.mapped(E.categories, UnsafeRawBufferPointer(rebasing: list[start..<index])))
-            if item.count > 0 {
-                let id = categories.intern(item)
-                if !categoryScratch.contains(id) { categoryScratch.append(id) }
-            }
-            start = index + 1
-        }
+        let categorySet = categoryList(binding.value(E.categories, record), binding)
 
         guard occurredAt >= period.start && occurredAt < period.end else { return occurredAt }
 
@@ -245,9 +243,11 @@ package final class RunEngine {
         guard subject >= 0 else { return occurredAt }
         let purpose = purposes.intern(purposeBytes)
         violations.removeAll(keepingCapacity: true)
-        let checked = categoryScratch.withUnsafeBufferPointer { list in
+        let checked = categorySetItems.withUnsafeBufferPointer { items in
             evaluator.check(
-                Use(subject: subject, purpose: purpose, tier: tier, jurisdiction: jurisdiction, instant: occurredAt, categories: list),
+                Use(
+                    subject: subject, purpose: purpose, tier: tier, jurisdiction: jurisdiction, instant: occurredAt,
+                    categories: UnsafeBufferPointer(rebasing: items[categorySet])),
                 into: &violations)
         }
         privacyByTier[tier.rawValue].add(checked: checked, violations: violations)
@@ -267,6 +267,39 @@ package final class RunEngine {
             }
         }
         return occurredAt
+    }
+
+    /// The category ids of a `data_categories` value, as a range of `categorySetItems`.
+    private func categoryList(_ list: UnsafeRawBufferPointer, _ binding: ColumnBinding) -> Range<Int> {
+        if let start = uncachedStart {
+            categorySetItems.removeSubrange(start...)
+            uncachedStart = nil
+        }
+        let cached = categorySets.count < Self.categorySetLimit ? Int(categorySets.intern(list)) : categorySets.lookup(list).map(Int.init)
+        guard let id = cached else {
+            uncachedStart = categorySetItems.count
+            appendCategories(list, binding)
+            return uncachedStart!..<categorySetItems.count
+        }
+        if id == categorySetStart.count - 1 {
+            appendCategories(list, binding)
+            categorySetStart.append(categorySetItems.count)
+        }
+        return categorySetStart[id]..<categorySetStart[id + 1]
+    }
+
+    /// Splits a `data_categories` value on `;`, maps, trims and interns each item (once each).
+    private func appendCategories(_ list: UnsafeRawBufferPointer, _ binding: ColumnBinding) {
+        let first = categorySetItems.count
+        var start = 0
+        for index in 0...list.count where index == list.count || list[index] == UInt8(ascii: ";") {
+            let item = FieldParsers.trimmed(binding.mapped(E.categories, UnsafeRawBufferPointer(rebasing: list[start..<index])))
+            if item.count > 0 {
+                let category = categories.intern(item)
+                if !categorySetItems[first...].contains(category) { categorySetItems.append(category) }
+            }
+                start = index + 1
+            }
     }
 
     /// A plain-language account of why a violation was raised, with its evidence.
