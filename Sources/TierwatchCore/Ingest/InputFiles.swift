@@ -70,7 +70,7 @@ package enum InputStream {
     ) throws -> (sha256: String, bytes: Int64) {
         let fd = open(file.absolute, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw TierwatchError(.missingInput, "cannot open \(file.display): \(String(cString: strerror(errno)))")
+            throw TierwatchError(.missingInput, "cannot open \(file.display): \(AtomicFile.errorText())")
         }
         defer { close(fd) }
         let hasher = SHA256Hasher()
@@ -82,7 +82,7 @@ package enum InputStream {
             let count = Glibc.read(fd, block.baseAddress, blockSize)
             if count < 0 {
                 if errno == EINTR { continue }
-                throw TierwatchError(.ioError, "cannot read \(file.display): \(String(cString: strerror(errno)))")
+                throw TierwatchError(.ioError, "cannot read \(file.display): \(AtomicFile.errorText())")
             }
             if count == 0 { break }
             let chunk = UnsafeRawBufferPointer(rebasing: block[0..<count])

@@ -23,7 +23,7 @@ package final class CSVWriter {
         self.path = path
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw TierwatchError(.ioError, "cannot create \(path): \(String(cString: strerror(errno)))")
+            throw TierwatchError(.ioError, "cannot create \(path): \(AtomicFile.errorText())")
         }
         buffer.reserveCapacity(1 << 16)
         append(header.map { .plain($0) })
@@ -42,16 +42,19 @@ package final class CSVWriter {
     package func close() throws(TierwatchError) {
         try flush()
         guard fsync(fd) == 0 else {
-            throw TierwatchError(.ioError, "cannot sync \(path): \(String(cString: strerror(errno)))")
+            throw TierwatchError(.ioError, "cannot sync \(path): \(AtomicFile.errorText())")
         }
     }
 
-    private func append(_ cells: [CSVCell]) {
+    private func append(_ cells: [CSVCell]) { Self.appendRow(cells, to: &buffer) }
+
+    /// Appends one record: cells separated by commas, ended by CRLF.
+    private static func appendRow(_ cells: [CSVCell], to buffer: inout [UInt8]) {
         for (index, cell) in cells.enumerated() {
             if index > 0 { buffer.append(UInt8(ascii: ",")) }
             switch cell {
-            case .plain(let value): Self.appendQuoted(value, to: &buffer)
-            case .text(let value): Self.appendQuoted(Self.neutralised(value), to: &buffer)
+            case .plain(let value): appendQuoted(value, to: &buffer)
+            case .text(let value): appendQuoted(neutralised(value), to: &buffer)
             }
         }
         buffer.append(contentsOf: [0x0D, 0x0A])
@@ -63,7 +66,7 @@ package final class CSVWriter {
             let written = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
             if written < 0 {
                 if errno == EINTR { continue }
-                throw TierwatchError(.ioError, "cannot write \(path): \(String(cString: strerror(errno)))")
+                throw TierwatchError(.ioError, "cannot write \(path): \(AtomicFile.errorText())")
             }
             offset += written
         }
@@ -99,17 +102,7 @@ package final class CSVWriter {
     /// Renders rows to a string (for small files written in one piece).
     package static func render(header: [String], rows: [[CSVCell]]) -> String {
         var buffer: [UInt8] = []
-        for (index, row) in ([header.map { CSVCell.plain($0) }] + rows).enumerated() {
-            _ = index
-            for (column, cell) in row.enumerated() {
-                if column > 0 { buffer.append(UInt8(ascii: ",")) }
-                switch cell {
-                case .plain(let value): appendQuoted(value, to: &buffer)
-                case .text(let value): appendQuoted(neutralised(value), to: &buffer)
-                }
-            }
-            buffer.append(contentsOf: [0x0D, 0x0A])
-        }
+        for row in [header.map { CSVCell.plain($0) }] + rows { appendRow(row, to: &buffer) }
         return String(decoding: buffer, as: UTF8.self)
     }
 }

@@ -271,7 +271,7 @@ package struct Commands {
         context.output("OpenSSL  \(OpenSSLLibrary.version)")
         context.output("zlib     \(ZlibLibrary.version)")
         // A file:// round trip through libcurl proves the transfer path works end to end.
-        let directory = context.statePath.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        let directory = FileTree.parent(of: context.statePath)
         let folder = directory.isEmpty ? "." : directory
         try FileTree.makeDirectories(folder)
         let probe = folder + "/doctor-probe.txt"

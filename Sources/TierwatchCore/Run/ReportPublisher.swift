@@ -31,7 +31,8 @@ package enum AtomicFile {
         }
     }
 
-    static func errorText() -> String { String(cString: strerror(errno)) }
+    /// The text of the current `errno`, for messages.
+    package static func errorText() -> String { String(cString: strerror(errno)) }
 }
 
 /// Publishes a run's report folder atomically: built in a staging folder beside the
@@ -101,6 +102,17 @@ package struct ReportPublisher {
 
 /// Small file-system helpers over POSIX calls.
 package enum FileTree {
+    /// The folder part of a path ("" for a bare name), like dirname(1) without the ".".
+    package static func parent(of path: String) -> String {
+        path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+    }
+
+    /// `mkdir -p` of a file's folder.
+    package static func makeParent(of path: String) throws(TierwatchError) {
+        let folder = parent(of: path)
+        if !folder.isEmpty { try makeDirectories(folder) }
+    }
+
     package static func exists(_ path: String) -> Bool {
         var info = stat()
         return lstat(path, &info) == 0
@@ -114,8 +126,8 @@ package enum FileTree {
     /// `mkdir -p`.
     package static func makeDirectories(_ path: String) throws(TierwatchError) {
         if isDirectory(path) { return }
-        let parent = (path as String).split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        if !parent.isEmpty && parent != path { try makeDirectories(parent) }
+        let folder = parent(of: path)
+        if !folder.isEmpty && folder != path { try makeDirectories(folder) }
         if mkdir(path, 0o755) != 0 && errno != EEXIST {
             throw TierwatchError(.ioError, "cannot create \(path): \(AtomicFile.errorText())")
         }
@@ -185,8 +197,7 @@ package final class JobLock {
 
     /// Takes the lock or throws `.locked` at once (no waiting: cron will try again).
     package init(path: String, jobID: String) throws(TierwatchError) {
-        let parent = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        if !parent.isEmpty { try FileTree.makeDirectories(parent) }
+        try FileTree.makeParent(of: path)
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw TierwatchError(.ioError, "cannot open lock \(path): \(AtomicFile.errorText())") }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {

@@ -33,7 +33,7 @@ package struct RunContext: Sendable {
 
     /// Folder for per-job lock files, beside the state database.
     package var lockDirectory: String {
-        let parent = statePath.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        let parent = FileTree.parent(of: statePath)
         return (parent.isEmpty ? "." : parent) + "/locks"
     }
 }

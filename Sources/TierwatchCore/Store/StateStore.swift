@@ -38,8 +38,7 @@ package final class StateStore {
     package static let schemaVersion = 1
 
     package init(path: String) throws(TierwatchError) {
-        let parent = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        if !parent.isEmpty { try FileTree.makeDirectories(parent) }
+        try FileTree.makeParent(of: path)
         do {
             database = try SQLiteDatabase(.path(path))
             try migrate()
