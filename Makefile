@@ -2,6 +2,7 @@
 #   make demo    run the example jobs on the bundled sample data
 #   make test    run the whole test suite
 #   make bench   the weekly job on 1M generated events: events/s, MB/s, peak memory
+#   make bench-compare   the same job in Tierwatch and in DuckDB on 1M and 10M events
 # Each installs the Debian packages it needs when they are missing (via sudo when not root).
 
 SWIFT ?= swift
@@ -19,7 +20,7 @@ define install_debs
 	fi
 endef
 
-.PHONY: demo test bench deps test-deps bench-deps release
+.PHONY: demo test bench bench-compare deps test-deps bench-deps release
 
 deps:
 	$(call install_debs,$(BUILD_DEBS))
@@ -47,3 +48,14 @@ bench: bench-deps release
 	@test -f $(BENCH_DIR)/$(BENCH_EVENTS)/consents.csv || \
 	  .build/release/tierwatch generate --out $(BENCH_DIR)/$(BENCH_EVENTS) --events $(BENCH_EVENTS) --days 7 --start 2026-11-09 --seed 7
 	@Tests/Support/bench.sh .build/release/tierwatch $(BENCH_DIR)/$(BENCH_EVENTS)
+
+COMPARE_SIZES ?= 1000000 10000000
+COMPARE_RUNS ?= 3
+
+bench-compare: bench-deps release
+	@python3 -c "import duckdb" 2>/dev/null || python3 -m pip install --quiet duckdb
+	@for n in $(COMPARE_SIZES); do \
+	  test -f $(BENCH_DIR)/$$n/consents.csv || \
+	    .build/release/tierwatch generate --out $(BENCH_DIR)/$$n --events $$n --days 7 --start 2026-11-09 --seed 7; \
+	done
+	@python3 Tests/Support/bench_compare.py .build/release/tierwatch $(addprefix $(BENCH_DIR)/,$(COMPARE_SIZES)) --runs $(COMPARE_RUNS)

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Tierwatch and DuckDB on the same weekly job and the same CSV files (`make bench-compare`).
+
+usage: bench_compare.py TIERWATCH_BINARY DATA_DIR [DATA_DIR ...] [--runs N] [--threads N]
+For each data set: runs both engines RUNS times as whole processes under /usr/bin/time,
+checks that both produce the same numbers (metrics, privacy and survey figures per tier,
+and the same violation list in the same order) before any time counts, then prints wall
+time (median), CPU time and peak memory for both, and the ratios.
+"""
+import csv
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+START, END = "2026-11-09 00:00:00+00", "2026-11-16 00:00:00+00"
+
+
+def timed(command, env=None):
+    with tempfile.NamedTemporaryFile("r") as out:
+        result = subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M", "-o", out.name] + command,
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        wall, user, system, kib = out.read().strip().splitlines()[-1].split()
+    return result.returncode, float(wall), float(user) + float(system), int(kib) / 1024, result.stderr
+
+
+def rows(path):
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def agree(ours, theirs):
+    problems = []
+    for name, columns in [
+        ("metrics_by_tier.csv", ["delivered", "opens", "clicks", "conversions", "bounces", "unsubscribes", "holdouts", "reach",
+                                 "engaged", "open_rate", "ctr", "conversion_rate", "bounce_rate", "unsubscribe_rate",
+                                 "engagement_rate", "revenue"]),
+        ("privacy_by_tier.csv", None),
+        ("surveys_by_tier.csv", ["responses", "csat_responses", "csat_mean", "nps"]),
+    ]:
+        a, b = rows(os.path.join(ours, name)), rows(os.path.join(theirs, name))
+        columns = columns or [c for c in b[0].keys() if c != "tier"]
+        for ra, rb in zip(a, b):
+            for c in columns:
+                va, vb = ra[c], rb[c]
+                if va != vb and not (va and vb and float(va) == float(vb)):
+                    problems.append(f"{name} {ra['tier']}.{c}: tierwatch {va!r}, duckdb {vb!r}")
+    va = [(r["event_id"], r["rule"]) for r in rows(os.path.join(ours, "violations.csv"))]
+    vb = [(r["event_id"], r["rule"]) for r in rows(os.path.join(theirs, "violations.csv"))]
+    if va != vb:
+        problems.append(f"violations differ: tierwatch {len(va)} rows, duckdb {len(vb)} rows; "
+                        f"first difference at {next((i for i, (x, y) in enumerate(zip(va, vb)) if x != y), min(len(va), len(vb)))}")
+    return problems, len(va)
+
+
+def main():
+    args = sys.argv[1:]
+    runs = 3
+    threads = None
+    if "--runs" in args:
+        i = args.index("--runs"); runs = int(args[i + 1]); del args[i:i + 2]
+    if "--threads" in args:
+        i = args.index("--threads"); threads = args[i + 1]; del args[i:i + 2]
+    binary, datasets = os.path.abspath(args[0]), [os.path.abspath(d) for d in args[1:]]
+    results = []
+    for data in datasets:
+        work = tempfile.mkdtemp()
+        try:
+            os.makedirs(f"{work}/Jobs")
+            with open(f"{work}/Jobs/bench.json", "w") as job:
+                job.write(f'''{{"schemaVersion": 1, "period": "weekly", "timezone": "UTC",
+ "inputs": {{"events": {{"path": "{data}/events/events-*.csv"}}, "consents": {{"path": "{data}/consents.csv"}},
+            "erasures": {{"path": "{data}/erasures.csv"}}, "surveys": {{"path": "{data}/surveys.csv"}}}},
+ "currency": {{"reporting": "EUR", "rates": {{"SEK": 0.087, "GBP": 1.15, "USD": 0.92}}}}, "fail_on": "never"}}''')
+            env = dict(os.environ, TIERWATCH_PSEUDONYM_KEY="bench")
+            tw_cmd = [binary, "run", "bench", "--period", "2026-W46", "--jobs", f"{work}/Jobs", "--reports", f"{work}/Reports",
+                      "--state", f"{work}/state.sqlite3"] + (["--threads", threads] if threads else [])
+            dd_cmd = [sys.executable, os.path.join(HERE, "duckdb_job.py"), data, f"{work}/duckdb", START, END]
+            os.makedirs(f"{work}/duckdb")
+            tw, dd = [], []
+            for _ in range(runs):
+                code, *m, err = timed(tw_cmd, env)
+                if code > 2:
+                    sys.exit(f"tierwatch failed ({code}): {err}")
+                tw.append(m)
+                code, *m, err = timed(dd_cmd)
+                if code != 0:
+                    sys.exit(f"duckdb failed ({code}): {err}")
+                dd.append(m)
+            problems, violations = agree(f"{work}/Reports/bench/2026-W46", f"{work}/duckdb")
+            if problems:
+                print(f"{data}: the engines DISAGREE, no timing counts:")
+                for p in problems[:20]:
+                    print("  " + p)
+                sys.exit(1)
+            events = sum(1 for f in os.listdir(f"{data}/events") for _ in open(f"{data}/events/{f}")) - len(os.listdir(f"{data}/events"))
+            results.append((data, events, violations, tw, dd))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    print(f"{'data set':<28}{'engine':<11}{'wall s':>8}{'cpu s':>8}{'peak MiB':>10}   agreement")
+    for data, events, violations, tw, dd in results:
+        for name, m in (("tierwatch", tw), ("duckdb", dd)):
+            wall = statistics.median(x[0] for x in m); cpu = statistics.median(x[1] for x in m); peak = max(x[2] for x in m)
+            print(f"{os.path.basename(data) + f' ({events:,} ev)':<28}{name:<11}{wall:>8.2f}{cpu:>8.2f}{peak:>10.0f}   "
+                  f"same metrics, {violations:,} identical violations")
+        tw_wall = statistics.median(x[0] for x in tw); dd_wall = statistics.median(x[0] for x in dd)
+        print(f"{'':<28}{'ratio':<11}{tw_wall / dd_wall:>8.2f}{statistics.median(x[1] for x in tw) / statistics.median(x[1] for x in dd):>8.2f}"
+              f"{max(x[2] for x in tw) / max(x[2] for x in dd):>10.2f}   (tierwatch / duckdb)")
+    if len(results) >= 2:
+        (_, e1, _, t1, _), (_, e2, _, t2, _) = results[0], results[-1]
+        growth = statistics.median(x[0] for x in t2) / statistics.median(x[0] for x in t1)
+        print(f"tierwatch time grows {growth:.2f}x for {e2 / e1:.1f}x the events")
+
+
+if __name__ == "__main__":
+    main()
