@@ -53,7 +53,7 @@ struct BitWriter {
 /// The fields of a TC string, with defaults a CMP might write.
 struct TCBuilder {
     var version = 2
-    var created: Int64 = 17_636_544_000  // deciseconds: 2025-11-20T00:00:00Z
+    var created: Int64 = 17_636_544_000  // deciseconds: 2025-11-20T16:00:00Z
     var lastUpdated: Int64 = 17_636_580_000
     var cmpID = 300
     var cmpVersion = 7
