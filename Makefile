@@ -27,6 +27,8 @@ deps:
 
 test-deps:
 	$(call install_debs,$(TEST_DEBS))
+	@# iab-tcf: an independent TC string decoder the signal tests compare against.
+	@python3 -m pip show iab-tcf >/dev/null 2>&1 || python3 -m pip install --quiet iab-tcf
 
 bench-deps:
 	$(call install_debs,$(BENCH_DEBS))

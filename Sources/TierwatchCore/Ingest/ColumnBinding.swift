@@ -28,6 +28,7 @@ package final class ColumnBinding {
     package init(kind: InputKind, spec: InputSpec, header: CSVRecord, file: String) throws(TierwatchError) {
         self.kind = kind
         fieldCount = header.count
+        var requiredUnlessSignals: [(canonical: String, header: String, mapped: String?)] = []
         var names: [String: Int] = [:]
         for index in 0..<header.count {
             let name = String(decoding: FieldParsers.trimmed(header.bytes(index)), as: UTF8.self)
@@ -52,6 +53,9 @@ package final class ColumnBinding {
             } else {
                 columnIndex.append(-2)
             }
+            if kind == .consents && (canonical == "purpose" || canonical == "status") && columnIndex.last == -2 {
+                requiredUnlessSignals.append((canonical, headerName, spec.columns[canonical]))
+            }
             if let mapping = spec.values[canonical], !mapping.isEmpty {
                 let keys = ByteInterner(capacity: mapping.count)
                 var replacements: [UnsafeRawBufferPointer] = []
@@ -65,7 +69,17 @@ package final class ColumnBinding {
                 mapIndex.append(-1)
             }
         }
+        // A consents export made only of signals needs no purpose or status column.
+        if let missing = requiredUnlessSignals.first, !InputKind.signalColumns.contains(where: isPresent) {
+            let mapped = missing.mapped.map { " (mapped from \"\($0)\")" } ?? ""
+            throw TierwatchError(
+                .badData,
+                "\(file) line \(header.line): missing column \"\(missing.header)\"\(mapped) for consents.\(missing.canonical) (or a signal column: tc_string, gpp_string, us_privacy, gpc); the header has: \(names.sorted { $0.value < $1.value }.map(\.key).joined(separator: ", "))")
+        }
     }
+
+    /// Whether any signal column is present (consents only).
+    package var hasSignals: Bool { kind == .consents && InputKind.signalColumns.contains(where: isPresent) }
 
     deinit { for buffer in storage { buffer.deallocate() } }
 

@@ -87,6 +87,9 @@ package enum Severity: Int, CaseIterable, Sendable, Comparable {
 package enum InputKind: String, CaseIterable, Sendable {
     case events, consents, erasures, surveys
 
+    /// The consents columns that carry encoded signals instead of `purpose`/`status`.
+    package static let signalColumns = 7...10
+
     /// The canonical columns, in order, and whether each is required.
     package var columns: [(name: String, required: Bool)] {
         switch self {
@@ -99,8 +102,12 @@ package enum InputKind: String, CaseIterable, Sendable {
             ]
         case .consents:
             [
-                ("subject_id", true), ("purpose", true), ("status", true), ("recorded_at", true),
+                // `purpose` and `status` are required unless the file carries a signal column
+                // (checked in `ColumnBinding`); the signal columns come after the original
+                // ones so canonical column indexes stay put.
+                ("subject_id", true), ("purpose", false), ("status", false), ("recorded_at", true),
                 ("source", false), ("jurisdiction", false), ("expires_at", false),
+                ("tc_string", false), ("gpp_string", false), ("us_privacy", false), ("gpc", false),
             ]
         case .erasures:
             [("subject_id", true), ("requested_at", true)]

@@ -40,6 +40,8 @@ package struct JobDefinition: Sendable {
     package var timeZone: String
     package var inputs: [InputKind: InputSpec]
     package var policy: ConsentPolicy
+    /// How encoded consent signals map to consent records (`consent_signals`).
+    package var signals: SignalSettings
     package var currency: CurrencySettings?
     /// Violations at or above this severity fail the run (exit 2); nil never fails.
     package var failOn: Severity?
@@ -79,7 +81,7 @@ package struct JobDefinition: Sendable {
         guard
             let members = cursor.object(allowed: [
                 "schemaVersion", "description", "title", "schedule", "period", "timezone", "inputs", "policy",
-                "currency", "fail_on", "warn_on", "pseudonym_key_env", "outputs",
+                "consent_signals", "currency", "fail_on", "warn_on", "pseudonym_key_env", "outputs",
             ])
         else { return nil }
         func required(_ key: String) -> JSONCursor? {
@@ -118,6 +120,7 @@ package struct JobDefinition: Sendable {
             if inputMembers["events"] == nil { members["inputs"]!.problem("missing key \"events\"") }
         }
         let policy = members["policy"].map(ConsentPolicy.read) ?? .standard
+        let signals = members["consent_signals"].map(SignalSettings.read) ?? .standard
         let currency = members["currency"].flatMap(readCurrency)
         func severity(_ key: String, default value: Severity?) -> Severity? {
             guard let member = members[key] else { return value }
@@ -136,7 +139,7 @@ package struct JobDefinition: Sendable {
             id: id, file: file, directory: (file as NSString).deletingLastPathComponent,
             description: members["description"]?.string(nonEmpty: false) ?? "",
             schedule: schedule, period: period, timeZone: timeZone, inputs: inputs, policy: policy,
-            currency: currency, failOn: severity("fail_on", default: .critical),
+            signals: signals, currency: currency, failOn: severity("fail_on", default: .critical),
             warnOn: severity("warn_on", default: .low),
             pseudonymKeyEnvironment: members["pseudonym_key_env"]?.string() ?? "TIERWATCH_PSEUDONYM_KEY",
             evidenceRows: evidenceRows, title: title, hash: hash)

@@ -29,6 +29,7 @@ package struct Commands {
         case .demo: return try demo()
         case .generate: return try generate(invocation.generateOptions)
         case .doctor: return try doctor()
+        case .consentDecode(let text, let type): return try ConsentDecodeCommand(context: context).execute(text, type: type)
         }
     }
 

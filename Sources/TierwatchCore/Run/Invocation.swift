@@ -9,6 +9,8 @@ package struct Invocation: Sendable, Equatable {
         case demo
         case generate
         case doctor
+        /// `consent decode STRING [--type tcf|gpp|usp|gpc]`.
+        case consentDecode(String, type: String?)
         case help
         case version
     }
@@ -40,6 +42,7 @@ package struct Invocation: Sendable, Equatable {
                    [--subjects N] [--dialect canonical|vendor] [--invalid-rows N] [--gzip]
                                                          write a deterministic synthetic data set
           doctor                                         check the linked libraries
+          consent decode STRING [--type tcf|gpp|usp|gpc] print a TC, GPP or US Privacy string's fields
 
         periods: --period 2026-W46 | 2026-11-16 | 2026-11, or --from 2026-11-01 --to 2026-11-15 (inclusive)
 
@@ -58,7 +61,7 @@ package struct Invocation: Sendable, Equatable {
         var flags: Set<String> = []
         let valued: Set<String> = [
             "--period", "--from", "--to", "--jobs", "--reports", "--state", "--now", "--out", "--events", "--seed",
-            "--start", "--days", "--subjects", "--dialect", "--invalid-rows",
+            "--start", "--days", "--subjects", "--dialect", "--invalid-rows", "--type",
         ]
         let switches: Set<String> = ["--all-due", "--quiet", "-q", "--gzip", "--help", "-h", "--version"]
         var index = 0
@@ -125,6 +128,12 @@ package struct Invocation: Sendable, Equatable {
         case "doctor":
             try noArguments()
             command = .doctor
+        case "consent":
+            guard rest.first == "decode" else {
+                throw TierwatchError(.usage, "consent takes a subcommand: consent decode STRING")
+            }
+            guard rest.count == 2 else { throw TierwatchError(.usage, "consent decode needs exactly one string") }
+            command = .consentDecode(rest[1], type: options["--type"])
         case "help": command = .help
         case "version": command = .version
         default:

@@ -41,6 +41,7 @@ package final class RunEngine {
     private let statuses = ByteInterner(capacity: 4)
     private let jurisdictions = ByteInterner(capacity: 8)
     private let evaluator: PolicyEvaluator
+    private let signalMapping: SignalMapping
     private let pseudonyms: Pseudonymizer
     private let rejects: RejectLog
     private let violationLog: ViolationLog
@@ -80,6 +81,7 @@ package final class RunEngine {
         for rule in job.policy.jurisdictions { _ = jurisdictions.intern(rule.code) }
         privacyByJurisdiction = Array(repeating: PrivacyTotals(), count: job.policy.jurisdictions.count + 1)
         evaluator = PolicyEvaluator(policy: job.policy, categories: categories, purposes: purposes)
+        signalMapping = SignalMapping(settings: job.signals)
     }
 
     /// Reads all inputs (already resolved to files) and returns the figures.
@@ -168,6 +170,7 @@ package final class RunEngine {
     // MARK: - Consents: subject_id, purpose, status, recorded_at, source, jurisdiction, expires_at
 
     private func decodeConsent(_ record: CSVRecord, _ binding: ColumnBinding) throws(RowProblem) -> Int64? {
+        if binding.hasSignals { return try decodeSignalConsent(record, binding) }
         let subjectBytes = try required(binding, 0, record)
         let purposeBytes = FieldParsers.trimmed(try required(binding, 1, record))
         let status = try symbol(statuses, binding, 2, record, expected: "granted, denied, withdrawn")
@@ -179,6 +182,57 @@ package final class RunEngine {
                 subject: subjects.intern(subjectBytes), purpose: purposes.intern(purposeBytes), recordedAt: recordedAt,
                 status: ConsentStatus(rawValue: Int(status))!, expiresAt: expiresAt,
                 source: sources.intern(FieldParsers.trimmed(binding.value(4, record))))
+        }
+        return recordedAt
+    }
+
+    /// A consents row that may carry signals (`tc_string`, `gpp_string`, `us_privacy`,
+    /// `gpc`) besides or instead of `purpose`/`status`. Every signal is decoded before any
+    /// record is added, so a rejected signal rejects the whole row: it is never read as consent.
+    private func decodeSignalConsent(_ record: CSVRecord, _ binding: ColumnBinding) throws(RowProblem) -> Int64? {
+        let subjectBytes = try required(binding, 0, record)
+        let recordedAt = try instant(binding, 3, record)!
+        let expiresAt = try instant(binding, 6, record, optional: true)
+        var records: [SignalRecord] = []
+        var plain: (purpose: UnsafeRawBufferPointer, status: Int32)?
+        let purposeBytes = FieldParsers.trimmed(binding.value(1, record))
+        if purposeBytes.count > 0 {
+            plain = (purposeBytes, try symbol(statuses, binding, 2, record, expected: "granted, denied, withdrawn"))
+        }
+        func decoded<T>(_ column: Int, _ decode: (String) throws(SignalRejection) -> T) throws(RowProblem) -> T? {
+            let value = FieldParsers.trimmed(binding.value(column, record))
+            guard value.count > 0 else { return nil }
+            do {
+                return try decode(text(value))
+            } catch {
+                throw RowProblem(
+                    field: binding.kind.columns[column].name, reason: "rejected (\(error.reason.rawValue)): \(error.message)",
+                    value: text(value))
+            }
+        }
+        let mapping = signalMapping
+        if let tc = try decoded(7, TCString.decode) { records += mapping.records(tc) }
+        if let gpp = try decoded(8, GPPString.decode) { records += mapping.records(gpp) }
+        if let usp = try decoded(9, USPrivacyString.decode) { records += mapping.records(usp) }
+        if let gpc = try decoded(10, GPCFlag.decode) { records += mapping.gpcRecords(gpc) }
+        if plain == nil && records.isEmpty && InputKind.signalColumns.allSatisfy({ FieldParsers.trimmed(binding.value($0, record)).count == 0 }) {
+            throw RowProblem(
+                field: "purpose", reason: "is empty; expected a purpose and status, or a signal (tc_string, gpp_string, us_privacy, gpc)")
+        }
+        // Records made after the period cannot decide any use inside it.
+        guard recordedAt < period.end else { return recordedAt }
+        let subject = subjects.intern(subjectBytes)
+        let sourceBytes = FieldParsers.trimmed(binding.value(4, record))
+        if let plain {
+            consentBuilder.add(
+                subject: subject, purpose: purposes.intern(plain.purpose), recordedAt: recordedAt,
+                status: ConsentStatus(rawValue: Int(plain.status))!, expiresAt: expiresAt, source: sources.intern(sourceBytes))
+        }
+        let prefix = sourceBytes.count > 0 ? text(sourceBytes) + " " : ""
+        for signal in records {
+            consentBuilder.add(
+                subject: subject, purpose: purposes.intern(signal.purpose), recordedAt: recordedAt, status: signal.status,
+                expiresAt: signal.status == .granted ? expiresAt : nil, source: sources.intern(prefix + signal.signal))
         }
         return recordedAt
     }
