@@ -34,7 +34,9 @@ struct OracleTests {
             let diff = try runProcess(
                 "/usr/bin/env",
                 ["python3", packageRoot + "/Tests/Support/csvdiff.py", Self.fixture + "/expected/" + file, folder + "/" + file]
-                    + (file == "violations.csv" ? ["--ignore", "detail"] : []))
+                    + (file == "violations.csv" ? ["--ignore", "detail"] : [])
+                    // Rules added after the oracle was written (DSR erasures) are not in it.
+                    + (file.hasPrefix("privacy_") ? ["--ignore", "resurrection"] : []))
             #expect(diff.status == 0, "\(file): \(diff.stdout)\(diff.stderr)")
         }
         // Rejected rows: the same (input, file, line) triples; the wording of reasons is ours.

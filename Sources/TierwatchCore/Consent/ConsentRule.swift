@@ -12,6 +12,8 @@ package enum ConsentRule: Int, CaseIterable, Sendable {
     case optedOut
     case sensitiveWithoutConsent
     case categoryNotAllowed
+    /// Last, so the report columns of the rules before it keep their positions.
+    case resurrection
 
     /// The name in `violations.csv` and in job files.
     package var name: String {
@@ -25,12 +27,13 @@ package enum ConsentRule: Int, CaseIterable, Sendable {
         case .optedOut: "opted_out"
         case .sensitiveWithoutConsent: "sensitive_without_consent"
         case .categoryNotAllowed: "category_not_allowed"
+        case .resurrection: "resurrection"
         }
     }
 
     package var severity: Severity {
         switch self {
-        case .afterErasure, .sensitiveWithoutConsent: .critical
+        case .afterErasure, .sensitiveWithoutConsent, .resurrection: .critical
         case .noConsent, .consentDenied, .consentWithdrawn, .profilingWithoutConsent, .optedOut: .high
         case .consentExpired, .categoryNotAllowed: .medium
         }
@@ -57,6 +60,8 @@ package enum ConsentRule: Int, CaseIterable, Sendable {
             "GDPR Art. 9 and CPRA §1798.121: special categories and sensitive data need explicit consent."
         case .categoryNotAllowed:
             "GDPR Art. 5(1)(c) (data minimisation): this tier may not use this category of data."
+        case .resurrection:
+            "GDPR Art. 17 and Art. 5(1)(e): the subject's erasure was reported fulfilled, yet their data is in use again, typically re-imported from an old list."
         }
     }
 }

@@ -39,6 +39,8 @@ package final class PolicyEvaluator {
     package var history = ConsentHistory()
     /// Earliest erasure request per subject.
     package var erasures = UInt64Map<Int64>(capacity: 64, empty: .max)
+    /// Earliest fulfilment of an erasure per subject (DSR exports only).
+    package var fulfilments = UInt64Map<Int64>(capacity: 64, empty: .max)
 
     package init(policy: ConsentPolicy, categories: ByteInterner, purposes: ByteInterner) {
         self.policy = policy
@@ -66,9 +68,17 @@ package final class PolicyEvaluator {
         }
     }
 
-    /// Records an erasure request (the earliest per subject counts).
-    package func addErasure(subject: Int32, requestedAt: Int64) {
+    /// Records an erasure request (the earliest per subject counts), and its fulfilment.
+    package func addErasure(subject: Int32, requestedAt: Int64, fulfilledAt: Int64? = nil) {
         erasures.update(UInt64(UInt32(bitPattern: subject))) { $0 = min($0, requestedAt) }
+        if let fulfilledAt {
+            fulfilments.update(UInt64(UInt32(bitPattern: subject))) { $0 = min($0, fulfilledAt) }
+        }
+    }
+
+    /// When `subject`'s erasure was first reported fulfilled, if ever.
+    package func fulfilment(of subject: Int32) -> Int64? {
+        fulfilments.get(UInt64(UInt32(bitPattern: subject)))
     }
 
     /// The earliest erasure request of `subject`, if any.
@@ -136,6 +146,10 @@ package final class PolicyEvaluator {
         for category in use.categories where allowedTiers[Int(category)] & tierBit == 0 { notAllowed.append(category) }
         if !notAllowed.isEmpty {
             violations.append(Violation(rule: .categoryNotAllowed, state: nil, point: nil, categories: notAllowed))
+        }
+        // Data in use again after its erasure was done: the list it came from was re-imported.
+        if let fulfilled = fulfilment(of: use.subject), fulfilled <= use.instant {
+            violations.append(Violation(rule: .resurrection, state: nil, point: nil, categories: []))
         }
         return checked
     }

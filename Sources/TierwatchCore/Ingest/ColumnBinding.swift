@@ -29,6 +29,7 @@ package final class ColumnBinding {
         self.kind = kind
         fieldCount = header.count
         var requiredUnlessSignals: [(canonical: String, header: String, mapped: String?)] = []
+        var requiredUnlessDSR: (header: String, mapped: String?)?
         var names: [String: Int] = [:]
         for index in 0..<header.count {
             let name = String(decoding: FieldParsers.trimmed(header.bytes(index)), as: UTF8.self)
@@ -56,6 +57,9 @@ package final class ColumnBinding {
             if kind == .consents && (canonical == "purpose" || canonical == "status") && columnIndex.last == -2 {
                 requiredUnlessSignals.append((canonical, headerName, spec.columns[canonical]))
             }
+            if kind == .erasures && canonical == "requested_at" && columnIndex.last == -2 {
+                requiredUnlessDSR = (headerName, spec.columns[canonical])
+            }
             if let mapping = spec.values[canonical], !mapping.isEmpty {
                 let keys = ByteInterner(capacity: mapping.count)
                 var replacements: [UnsafeRawBufferPointer] = []
@@ -69,6 +73,13 @@ package final class ColumnBinding {
                 mapIndex.append(-1)
             }
         }
+        // An erasures file needs requested_at, or a DSR export's received_at.
+        if let missing = requiredUnlessDSR, columnIndex[5] == -2 {
+            let mapped = missing.mapped.map { " (mapped from \"\($0)\")" } ?? ""
+            throw TierwatchError(
+                .badData,
+                "\(file) line \(header.line): missing column \"\(missing.header)\"\(mapped) for erasures.requested_at (or a DSR export's received_at); the header has: \(names.sorted { $0.value < $1.value }.map(\.key).joined(separator: ", "))")
+        }
         // A consents export made only of signals needs no purpose or status column.
         if let missing = requiredUnlessSignals.first, !InputKind.signalColumns.contains(where: isPresent) {
             let mapped = missing.mapped.map { " (mapped from \"\($0)\")" } ?? ""
@@ -77,6 +88,9 @@ package final class ColumnBinding {
                 "\(file) line \(header.line): missing column \"\(missing.header)\"\(mapped) for consents.\(missing.canonical) (or a signal column: tc_string, gpp_string, us_privacy, gpc); the header has: \(names.sorted { $0.value < $1.value }.map(\.key).joined(separator: ", "))")
         }
     }
+
+    /// Whether an erasures file is a DSR export (it has `received_at`).
+    package var isDSR: Bool { kind == .erasures && isPresent(5) }
 
     /// Whether any signal column is present (consents only).
     package var hasSignals: Bool { kind == .consents && InputKind.signalColumns.contains(where: isPresent) }

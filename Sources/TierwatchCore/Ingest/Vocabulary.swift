@@ -110,7 +110,13 @@ package enum InputKind: String, CaseIterable, Sendable {
                 ("tc_string", false), ("gpp_string", false), ("us_privacy", false), ("gpc", false),
             ]
         case .erasures:
-            [("subject_id", true), ("requested_at", true)]
+            // Either the plain form (subject_id, requested_at) or a DSR export (request_id,
+            // subject_id, type, status, received_at, fulfilled_at): `requested_at` is
+            // required unless `received_at` is there (checked in `ColumnBinding`).
+            [
+                ("subject_id", true), ("requested_at", false), ("request_id", false), ("type", false),
+                ("status", false), ("received_at", false), ("fulfilled_at", false),
+            ]
         case .surveys:
             [
                 ("response_id", true), ("submitted_at", true), ("subject_id", false), ("campaign_id", false),

@@ -161,11 +161,37 @@ package final class RunEngine {
 
     private func decodeErasure(_ record: CSVRecord, _ binding: ColumnBinding) throws(RowProblem) -> Int64? {
         let subjectBytes = try required(binding, 0, record)
-        let requestedAt = try instant(binding, 1, record)!
-        evaluator.addErasure(subject: subjects.intern(subjectBytes), requestedAt: requestedAt)
+        guard binding.isDSR else {
+            let requestedAt = try instant(binding, 1, record)!
+            evaluator.addErasure(subject: subjects.intern(subjectBytes), requestedAt: requestedAt)
+            erasureCount += 1
+            return requestedAt
+        }
+        // A DSR export: request_id, subject_id, type, status, received_at, fulfilled_at.
+        // Only erasure requests count; one that was rejected or withdrawn never applied.
+        let type = text(FieldParsers.trimmed(binding.value(3, record))).lowercased()
+        let status = text(FieldParsers.trimmed(binding.value(4, record))).lowercased()
+        let receivedAt = try instant(binding, 5, record)!
+        let fulfilledAt = try instant(binding, 6, record, optional: true)
+        guard Self.dsrTypes.contains(type) else {
+            throw RowProblem(field: "type", reason: "expected one of \(Self.dsrTypes.joined(separator: ", "))", value: type)
+        }
+        guard Self.dsrStatuses.contains(status) else {
+            throw RowProblem(field: "status", reason: "expected one of \(Self.dsrStatuses.joined(separator: ", "))", value: status)
+        }
+        if status == "fulfilled" && fulfilledAt == nil {
+            throw RowProblem(field: "fulfilled_at", reason: "is empty; a fulfilled request needs its fulfilment time")
+        }
+        guard type == "erasure", status != "rejected", status != "withdrawn" else { return receivedAt }
+        evaluator.addErasure(
+            subject: subjects.intern(subjectBytes), requestedAt: receivedAt, fulfilledAt: status == "fulfilled" ? fulfilledAt : nil)
         erasureCount += 1
-        return requestedAt
+        return max(receivedAt, fulfilledAt ?? receivedAt)
     }
+
+    /// Request types of DSR exports (GDPR Art. 15–21 and CCPA rights), and their statuses.
+    private static let dsrTypes = ["erasure", "access", "rectification", "portability", "restriction", "objection", "opt_out"]
+    private static let dsrStatuses = ["received", "in_progress", "fulfilled", "rejected", "withdrawn"]
 
     // MARK: - Consents: subject_id, purpose, status, recorded_at, source, jurisdiction, expires_at
 
@@ -380,6 +406,9 @@ package final class RunEngine {
             return "sensitive \(names); " + point(purposes.string(purpose))
         case .categoryNotAllowed:
             return "not allowed for \(tier.name): \(names)"
+        case .resurrection:
+            let fulfilled = evaluator.fulfilment(of: subject).map(CivilCalendar.utcString) ?? "?"
+            return "erasure fulfilled at \(fulfilled); the subject is back in the export"
         }
     }
 
