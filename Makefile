@@ -7,7 +7,7 @@
 
 SWIFT ?= swift
 BUILD_DEBS := libsqlite3-dev libssl-dev zlib1g-dev libcurl4-openssl-dev
-TEST_DEBS := $(BUILD_DEBS) python3 gzip chromium
+TEST_DEBS := $(BUILD_DEBS) python3 python3-pip gzip chromium
 BENCH_DEBS := $(BUILD_DEBS) time
 
 define install_debs
@@ -29,6 +29,9 @@ test-deps:
 	$(call install_debs,$(TEST_DEBS))
 	@# iab-tcf: an independent TC string decoder the signal tests compare against.
 	@python3 -m pip show iab-tcf >/dev/null 2>&1 || python3 -m pip install --quiet iab-tcf
+	@# The reference Standard Webhooks library verifies every signature in the alert tests.
+	@python3 -c "import standardwebhooks" 2>/dev/null || python3 -m pip install --quiet standardwebhooks 2>/dev/null || \
+	  python3 -m pip install --quiet --break-system-packages standardwebhooks
 
 bench-deps:
 	$(call install_debs,$(BENCH_DEBS))

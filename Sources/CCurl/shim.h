@@ -20,6 +20,11 @@ static inline CURLcode tw_curl_easy_setopt_pointer(CURL *handle, CURLoption opti
     return curl_easy_setopt(handle, option, value);
 }
 
+// CURLOPT_POSTFIELDSIZE_LARGE takes a curl_off_t.
+static inline CURLcode tw_curl_easy_setopt_off_t(CURL *handle, CURLoption option, curl_off_t value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
 static inline CURLcode tw_curl_easy_setopt_slist(CURL *handle, CURLoption option,
                                                  struct curl_slist *value) {
     return curl_easy_setopt(handle, option, value);

@@ -51,6 +51,7 @@ package final class Transfer {
     /// aborts the transfer and is rethrown as is. Redirects are not followed
     /// (a 302 is returned as 302), and only `http`, `https` and `file` URLs
     /// are allowed, so a URL from a job file cannot reach other protocols.
+    /// A request with a ``TransferRequest/body`` is a POST unless it names a method.
     ///
     /// HTTP statuses, including 4xx and 5xx, are returned, not thrown; failures
     /// to transfer at all throw ``TransferError``. libcurl reports status 0
@@ -113,6 +114,19 @@ package final class Transfer {
         try check(tw_curl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, request.verifyTLS ? 2 : 0), url: url)
         if let caFile = request.caFile {
             try check(tw_curl_easy_setopt_string(handle, CURLOPT_CAINFO, caFile), url: url)
+        }
+        if let body = request.body {
+            // The size first: COPYPOSTFIELDS copies that many bytes (a body may hold NULs),
+            // and the copy means the Swift array need not outlive this call.
+            try check(tw_curl_easy_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)), url: url)
+            // An empty body still needs a valid pointer; the size (0) says nothing is read.
+            let rc = (body.isEmpty ? [0] : body).withUnsafeBytes { raw in
+                tw_curl_easy_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress))
+            }
+            try check(rc, url: url)
+        }
+        if let method = request.method {
+            try check(tw_curl_easy_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method), url: url)
         }
         if let headerList {
             try check(tw_curl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList), url: url)

@@ -15,6 +15,10 @@ package struct TransferRequest: Sendable {
     /// Stays true unless a caller explicitly opts out (for a test server);
     /// prefer ``caFile`` to trust a private CA.
     package var verifyTLS: Bool = true
+    /// The request method; `nil` means GET, or POST when ``body`` is set.
+    package var method: String? = nil
+    /// A request body to send (copied by libcurl before the transfer starts); `nil` sends none.
+    package var body: [UInt8]? = nil
 
     /// Creates a request for `url` with optional extra `headers`.
     package init(url: String, headers: [(name: String, value: String)] = []) {

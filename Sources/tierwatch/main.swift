@@ -29,13 +29,15 @@ do {
         }
         now = parsed
     }
-    let context = RunContext(
+    var context = RunContext(
         now: now, environment: environment,
         jobsDirectory: invocation.jobsDirectory ?? environment["TIERWATCH_JOBS"] ?? "Jobs",
         reportsDirectory: invocation.reportsDirectory ?? environment["TIERWATCH_REPORTS"] ?? "Reports",
         statePath: invocation.statePath ?? environment["TIERWATCH_STATE"] ?? ".tierwatch/state.sqlite3",
         interactive: isatty(STDOUT_FILENO) == 1, quiet: invocation.quiet, toolVersion: tierwatchVersion,
         output: { write($0, to: .standardOutput) }, errorOutput: { write($0, to: .standardError) })
+    // Webhook signatures carry the real send time even under --now (receivers check it).
+    context.attemptClock = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
     exit(try Commands(context: context).execute(invocation))
 } catch let error as TierwatchError {
     fail(error)

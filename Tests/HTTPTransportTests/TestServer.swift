@@ -61,6 +61,25 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         else:
             super().do_GET()
 
+    def do_POST(self):
+        # Echoes the method, the content type and the body; /busy answers 429 with Retry-After.
+        length = int(self.headers.get("Content-Length", "0"))
+        data = self.rfile.read(length)
+        if self.path == "/busy":
+            self.send_response(429)
+            self.send_header("Retry-After", "120")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        body = (self.command + "\n" + self.headers.get("Content-Type", "") + "\n").encode() + data
+        self.send_response(201)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_PUT(self):
+        self.do_POST()
+
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 publish(server.server_address[1])
 server.serve_forever()

@@ -32,6 +32,42 @@ struct TransferTests {
         #expect(again.status == 404)
     }
 
+    @Test("a request with a body is a POST that sends every byte, and the same handle then GETs again")
+    func postBody() throws {
+        let server = try TestServer(.files, serving: "/nonexistent")
+        defer { server.stop() }
+        let transfer = try Transfer()
+        // A NUL inside proves the size, not strlen, decides what is sent.
+        let sent: [UInt8] = Array(#"{"a":1}"#.utf8) + [0] + Array("tail".utf8)
+        var request = TransferRequest(url: "http://127.0.0.1:\(server.port)/hook", headers: [("Content-Type", "application/json")])
+        request.body = sent
+        var received: [UInt8] = []
+        let response = try transfer.perform(request) { received += $0 }
+        #expect(response.status == 201)
+        #expect(received == Array("POST\napplication/json\n".utf8) + sent)
+
+        var put = TransferRequest(url: "http://127.0.0.1:\(server.port)/hook")
+        put.method = "PUT"
+        put.body = Array("x".utf8)
+        received = []
+        _ = try transfer.perform(put) { received += $0 }
+        #expect(String(decoding: received, as: UTF8.self).hasPrefix("PUT\n"))
+
+        let get = try transfer.perform(TransferRequest(url: "http://127.0.0.1:\(server.port)/missing")) { _ in }
+        #expect(get.status == 404, "no body or method leaks into the next request")
+    }
+
+    @Test("a 429 comes back with its Retry-After header")
+    func retryAfter() throws {
+        let server = try TestServer(.files, serving: "/nonexistent")
+        defer { server.stop() }
+        var request = TransferRequest(url: "http://127.0.0.1:\(server.port)/busy")
+        request.body = Array("{}".utf8)
+        let (response, _) = try fetch(request)
+        #expect(response.status == 429)
+        #expect(response.header("retry-after") == "120")
+    }
+
     @Test("a 404 is a response, not an error")
     func notFound() throws {
         let directory = try TemporaryDirectory()

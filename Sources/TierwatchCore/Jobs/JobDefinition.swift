@@ -52,6 +52,10 @@ package struct JobDefinition: Sendable {
     package var title: String
     /// SHA-256 of the job file's bytes, hex.
     package var hash: String
+    /// Breach-risk alert rules and receivers (`alerts`).
+    package var alerts = AlertSettings()
+    /// Where `Reports/` is served (`report_base_url`): alerts then link to URLs, not paths.
+    package var reportBaseURL: String?
 
     /// The identifier rule for job ids (file stems): safe in paths, URLs and SQL.
     package static func isValidID(_ id: String) -> Bool {
@@ -81,7 +85,7 @@ package struct JobDefinition: Sendable {
         guard
             let members = cursor.object(allowed: [
                 "schemaVersion", "description", "title", "schedule", "period", "timezone", "inputs", "policy",
-                "consent_signals", "currency", "fail_on", "warn_on", "pseudonym_key_env", "outputs",
+                "consent_signals", "currency", "fail_on", "warn_on", "pseudonym_key_env", "outputs", "alerts", "report_base_url",
             ])
         else { return nil }
         func required(_ key: String) -> JSONCursor? {
@@ -134,8 +138,17 @@ package struct JobDefinition: Sendable {
             title = outputs["title"]?.string() ?? title
         }
         if let text = members["title"]?.string() { title = text }
+        let alerts = members["alerts"].map(AlertSettings.read) ?? AlertSettings()
+        var reportBaseURL: String?
+        if let member = members["report_base_url"], let text = member.string() {
+            if text.hasPrefix("https://") || text.hasPrefix("http://") {
+                reportBaseURL = text
+            } else {
+                member.problem("expected an http:// or https:// URL under which the Reports folder is served")
+            }
+        }
         guard let period else { return nil }
-        return JobDefinition(
+        var job = JobDefinition(
             id: id, file: file, directory: (file as NSString).deletingLastPathComponent,
             description: members["description"]?.string(nonEmpty: false) ?? "",
             schedule: schedule, period: period, timeZone: timeZone, inputs: inputs, policy: policy,
@@ -143,6 +156,9 @@ package struct JobDefinition: Sendable {
             warnOn: severity("warn_on", default: .low),
             pseudonymKeyEnvironment: members["pseudonym_key_env"]?.string() ?? "TIERWATCH_PSEUDONYM_KEY",
             evidenceRows: evidenceRows, title: title, hash: hash)
+        job.alerts = alerts
+        job.reportBaseURL = reportBaseURL
+        return job
     }
 
     private static func readInput(_ kind: InputKind, _ cursor: JSONCursor) -> InputSpec? {

@@ -21,7 +21,7 @@ package struct Commands {
             context.output("tierwatch \(context.toolVersion)")
             return 0
         case .run(let jobs, let allDue):
-            return allDue ? try runDue() : try run(jobs, invocation)
+            return allDue ? try runDue(noDeliver: invocation.noDeliver) : try run(jobs, invocation)
         case .jobs: return try listJobs()
         case .validate(let ids): return try validate(ids)
         case .history(let id): return try history(id)
@@ -30,6 +30,8 @@ package struct Commands {
         case .generate: return try generate(invocation.generateOptions)
         case .doctor: return try doctor()
         case .consentDecode(let text, let type): return try ConsentDecodeCommand(context: context).execute(text, type: type)
+        case .alerts(let action): return try AlertCommands(context: context).alerts(action)
+        case .deliver(let replay): return try AlertCommands(context: context).deliver(replay: replay)
         }
     }
 
@@ -48,6 +50,8 @@ package struct Commands {
     }
 
     private func run(_ ids: [String], _ invocation: Invocation) throws(TierwatchError) -> Int32 {
+        // Also after a run that failed: its input_rejects alert is due at once.
+        defer { if !invocation.noDeliver { AlertCommands(context: context).deliverAfterRun() } }
         var worst: Int32 = 0
         for id in ids {
             let job = try catalog.load(id)
@@ -92,10 +96,11 @@ package struct Commands {
         return period
     }
 
-    private func runDue() throws(TierwatchError) -> Int32 {
+    private func runDue(noDeliver: Bool) throws(TierwatchError) -> Int32 {
         let store = try StateStore(path: context.statePath)
         var worst: Int32 = 0
         var firstError: TierwatchError?
+        defer { if !noDeliver { AlertCommands(context: context).deliverAfterRun() } }
         for id in catalog.ids() {
             do throws(TierwatchError) {
                 let job = try catalog.load(id)
@@ -107,6 +112,15 @@ package struct Commands {
                 // One broken job must not stop the others; its error decides the exit status.
                 context.errorOutput("tierwatch: \(id): \(error)")
                 if firstError == nil || (firstError!.code == .locked && error.code != .locked) { firstError = error }
+            }
+        }
+        // The dead-man's switch: after the due runs, so a job that just ran is not reported.
+        for id in catalog.ids() {
+            guard let job = try? catalog.load(id) else { continue }
+            do throws(TierwatchError) {
+                try AlertCommands(context: context).checkDeadMan(job, store: store)
+            } catch {
+                context.errorOutput("tierwatch: \(id): dead-man's switch: \(error)")
             }
         }
         if let firstError { return firstError.code.exitStatus }

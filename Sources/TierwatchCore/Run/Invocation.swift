@@ -11,6 +11,10 @@ package struct Invocation: Sendable, Equatable {
         case doctor
         /// `consent decode STRING [--type tcf|gpp|usp|gpc]`.
         case consentDecode(String, type: String?)
+        /// `alerts`, `alerts ack ID`, `alerts silence`, `alerts history` (see AlertCommands).
+        case alerts(AlertsAction)
+        /// `deliver` (what is due) or `deliver --replay ID`.
+        case deliver(replay: String?)
         case help
         case version
     }
@@ -24,6 +28,8 @@ package struct Invocation: Sendable, Equatable {
     package var statePath: String?
     package var now: String?
     package var quiet = false
+    /// `run --no-deliver`: queue notifications but leave sending to `tierwatch deliver`.
+    package var noDeliver = false
     /// `generate` options, kept as given.
     package var generateOptions: [String: String] = [:]
 
@@ -43,6 +49,14 @@ package struct Invocation: Sendable, Equatable {
                                                          write a deterministic synthetic data set
           doctor                                         check the linked libraries
           consent decode STRING [--type tcf|gpp|usp|gpc] print a TC, GPP or US Privacy string's fields
+          alerts                                         list firing and recently resolved alerts
+          alerts ack ID --by WHO --reason WHY            acknowledge an alert (stops its repeats)
+          alerts silence --match k=v [--match k=v] --until TIME [--by WHO] [--reason WHY]
+                                                         send nothing for matching alerts until TIME
+          alerts history                                 every alert, silences and notifications
+          deliver [--replay ID]                          send due notifications (cron, every few minutes),
+                                                         or resend one now
+          run ... --no-deliver                           queue notifications without sending them
 
         periods: --period 2026-W46 | 2026-11-16 | 2026-11, or --from 2026-11-01 --to 2026-11-15 (inclusive)
 
@@ -61,9 +75,11 @@ package struct Invocation: Sendable, Equatable {
         var flags: Set<String> = []
         let valued: Set<String> = [
             "--period", "--from", "--to", "--jobs", "--reports", "--state", "--now", "--out", "--events", "--seed",
-            "--start", "--days", "--subjects", "--dialect", "--invalid-rows", "--type",
+            "--start", "--days", "--subjects", "--dialect", "--invalid-rows", "--type", "--by", "--reason", "--until", "--replay",
+            "--match",
         ]
-        let switches: Set<String> = ["--all-due", "--quiet", "-q", "--gzip", "--help", "-h", "--version"]
+        var matches: [String] = []
+        let switches: Set<String> = ["--all-due", "--quiet", "-q", "--gzip", "--help", "-h", "--version", "--no-deliver"]
         var index = 0
         while index < arguments.count {
             let argument = arguments[index]
@@ -80,6 +96,7 @@ package struct Invocation: Sendable, Equatable {
                         guard index < arguments.count else { throw TierwatchError(.usage, "\(name) needs a value") }
                         value = arguments[index]
                     }
+                    if name == "--match" { matches.append(value!) }
                     options[name] = value
                 } else if switches.contains(name) && value == nil {
                     flags.insert(name)
@@ -134,6 +151,11 @@ package struct Invocation: Sendable, Equatable {
             }
             guard rest.count == 2 else { throw TierwatchError(.usage, "consent decode needs exactly one string") }
             command = .consentDecode(rest[1], type: options["--type"])
+        case "alerts":
+            command = .alerts(try AlertsAction.parse(rest, options: options, matches: matches))
+        case "deliver":
+            try noArguments()
+            command = .deliver(replay: options["--replay"])
         case "help": command = .help
         case "version": command = .version
         default:
@@ -154,6 +176,10 @@ package struct Invocation: Sendable, Equatable {
         invocation.statePath = options["--state"]
         invocation.now = options["--now"]
         invocation.quiet = flags.contains("--quiet") || flags.contains("-q")
+        invocation.noDeliver = flags.contains("--no-deliver")
+        if invocation.noDeliver {
+            guard case .run = command else { throw TierwatchError(.usage, "--no-deliver is an option of run") }
+        }
         for key in ["--out", "--events", "--seed", "--start", "--days", "--subjects", "--dialect", "--invalid-rows"] {
             if let value = options[key] { invocation.generateOptions[String(key.dropFirst(2))] = value }
         }

@@ -76,6 +76,15 @@ package struct JobRunner {
             try? store.finish(
                 number: number, runID: "", status: .error, exitCode: error.code.exitStatus, message: message,
                 reportPath: folder, at: context.now, inputs: [], tiers: [], ruleCounts: [])
+            if error.code == .badData {
+                let links = AlertLinks.make(job: job, periodLabel: period.label + ".failed", reportFolder: folder)
+                do throws(TierwatchError) {
+                    try AlertLifecycle(store: store, job: job, context: context)
+                        .apply(AlertRules.rejected(job: job, period: period, message: error.message, links: links))
+                } catch let alertError {
+                    context.errorOutput("tierwatch: \(job.id): cannot record the input_rejects alert: \(alertError)")
+                }
+            }
             throw error
         }
     }
@@ -142,6 +151,14 @@ package struct JobRunner {
             ruleCounts: figures.violationMatrix.map { key, count in
                 (key.rule.name, key.tier.name, job.policy.jurisdictions[key.jurisdiction].code, count)
             }.sorted { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) })
+        // Recorded first, then judged: alerts (and their outbox rows) are written only for a run
+        // the history already holds.
+        let previous = try store.latestCompleted(
+            jobID: job.id, periodLabel: (try? PeriodCalendar(timeZoneIdentifier: job.timeZone))?.previous(period).label ?? "")
+        let evaluation = AlertRules.evaluate(
+            job: job, period: period, figures: figures, previousViolations: previous?.violations, runNumber: number,
+            links: AlertLinks.make(job: job, periodLabel: period.label, reportFolder: folder))
+        try AlertLifecycle(store: store, job: job, context: context).apply(evaluation)
         return RunOutcome(status: status, runNumber: number, runID: runID, reportFolder: folder, summary: summary)
     }
 

@@ -13,6 +13,10 @@ package struct RunContext: Sendable {
     package var toolVersion: String
     package var output: @Sendable (String) -> Void
     package var errorOutput: @Sendable (String) -> Void
+    /// The real time of a delivery attempt, for `webhook-timestamp` only: receivers reject
+    /// timestamps far from their clock, so a signature must carry the actual send time even
+    /// when `--now` pretends otherwise for scheduling. Nil uses ``now``.
+    package var attemptClock: (@Sendable () -> Int64)? = nil
 
     package init(
         now: Int64, environment: [String: String], jobsDirectory: String, reportsDirectory: String, statePath: String,
@@ -30,6 +34,9 @@ package struct RunContext: Sendable {
         self.output = output
         self.errorOutput = errorOutput
     }
+
+    /// The instant of a delivery attempt (see ``attemptClock``).
+    package func attemptTime() -> Int64 { attemptClock?() ?? now }
 
     /// Folder for per-job lock files, beside the state database.
     package var lockDirectory: String {

@@ -34,8 +34,8 @@ package struct TierFigureRecord: Sendable, Equatable {
 
 /// The run history in one SQLite file: what ran, when, on which inputs, with what result.
 package final class StateStore {
-    private let database: SQLiteDatabase
-    package static let schemaVersion = 1
+    let database: SQLiteDatabase
+    package static let schemaVersion = 2
 
     package init(path: String) throws(TierwatchError) {
         try FileTree.makeParent(of: path)
@@ -54,7 +54,11 @@ package final class StateStore {
         if version > Int64(Self.schemaVersion) {
             throw TierwatchError(.ioError, "the state database has schema \(version), newer than this tool's \(Self.schemaVersion)")
         }
-        guard version < 1 else { return }
+        if version < 1 { try migrateToVersion1() }
+        if version < 2 { try migrateAlerts() }
+    }
+
+    private func migrateToVersion1() throws {
         try database.transaction {
             try database.execute(
                 """
@@ -109,7 +113,7 @@ package final class StateStore {
         }
     }
 
-    private func run<T>(_ body: () throws -> T) throws(TierwatchError) -> T {
+    func run<T>(_ body: () throws -> T) throws(TierwatchError) -> T {
         do {
             return try body()
         } catch let error as TierwatchError {
