@@ -16,9 +16,10 @@ package struct AlertEvent: Sendable {
 /// Applies an evaluation to the alert history and queues notifications, in one transaction.
 ///
 /// The lifecycle follows Alertmanager: an alert fires once, repeats only after
-/// `repeat_interval`, and resolves exactly once when a run of the same or a later period no
-/// longer finds it (after `resolve_after_runs` such runs). A rerun of a period in which an
-/// alert was already found never fires it again. Notifications go to the outbox in the
+/// `repeat_interval` (when a run of a period not yet evaluated still finds it), and resolves
+/// exactly once when a run of the same or a later period no longer finds it (after
+/// `resolve_after_runs` such runs). A rerun of a period in which an alert was already found
+/// never fires or repeats it. Notifications go to the outbox in the
 /// same commit as the state change, so a crash can repeat a send but never lose one.
 package struct AlertLifecycle {
     package let store: StateStore
@@ -52,7 +53,8 @@ package struct AlertLifecycle {
                     try store.markSeen(fingerprint: fingerprint, periodLabel: evaluation.periodLabel, alertID: existing.id)
                     guard !silenced else { continue }
                     if let last = existing.lastNotifiedAt {
-                        guard existing.ackedAt == nil, now - last >= settings.repeatIntervalSeconds * 1000 else { continue }
+                        // Repeats come from new evaluations; rerunning a period re-pages nothing.
+                        guard existing.ackedAt == nil, !rerun, now - last >= settings.repeatIntervalSeconds * 1000 else { continue }
                         try store.markNotified(existing.id, at: now)
                         events.append(AlertEvent(alert: try store.reloadAlert(existing.id)!, kind: .repeat))
                     } else {
