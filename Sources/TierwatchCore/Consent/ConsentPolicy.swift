@@ -16,6 +16,10 @@ package struct ConsentPolicy: Sendable, Equatable, Codable {
     /// Tiers exempt from the opt-in rules when an event uses no data categories.
     package var exemptTiers: [Int]
 
+    /// Consent records for the purpose `sensitive:<category>` gate that category of
+    /// sensitive data (usnat's SensitiveDataProcessing maps to them; plain rows may too).
+    package static let sensitivePurposePrefix = "sensitive:"
+
     package static let standard = ConsentPolicy(
         jurisdictions: [
             JurisdictionRule(code: "EU", regime: .optIn, sensitive: true),

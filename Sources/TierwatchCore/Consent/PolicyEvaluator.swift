@@ -28,6 +28,8 @@ package final class PolicyEvaluator {
     private let categories: ByteInterner
     private let purposes: ByteInterner
     private var sensitive: [Bool] = []
+    /// Per sensitive category: the purpose id of its `sensitive:<category>` gate.
+    private var gatePurpose: [Int32] = []
     private var allowedTiers: [UInt8] = []
     /// Per jurisdiction index: its regime and whether sensitive data needs consent there
     /// (copied out of the policy so the hot path reads plain values, not structs with strings).
@@ -60,6 +62,8 @@ package final class PolicyEvaluator {
         while sensitive.count < categories.count {
             let name = categories.string(Int32(sensitive.count))
             sensitive.append(policy.sensitiveCategories.contains(name))
+            gatePurpose.append(
+                policy.sensitiveCategories.contains(name) ? purposes.intern(ConsentPolicy.sensitivePurposePrefix + name) : -1)
             var mask: UInt8 = 0
             for (tier, allowed) in policy.allowedCategories.enumerated() where allowed.contains(name) {
                 mask |= UInt8(1) << UInt8(tier)
@@ -136,7 +140,18 @@ package final class PolicyEvaluator {
             for category in use.categories where sensitive[Int(category)] { found.append(category) }
             if !found.isEmpty {
                 checked = true
-                let (state, point) = statePurpose()
+                // The use's purpose must be granted, and so must every category gate that was
+                // recorded (a category without a gate record relies on the purpose alone).
+                var (state, point) = statePurpose()
+                if state == .granted {
+                    for category in found {
+                        let gate = history.state(subject: use.subject, purpose: gatePurpose[Int(category)], at: use.instant)
+                        if gate.0 != .none && gate.0 != .granted {
+                            (state, point) = gate
+                            break
+                        }
+                    }
+                }
                 if state != .granted {
                     violations.append(Violation(rule: .sensitiveWithoutConsent, state: state, point: point, categories: found))
                 }

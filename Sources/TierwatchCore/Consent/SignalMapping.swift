@@ -118,7 +118,10 @@ package struct SignalMapping: Sendable {
         return records
     }
 
-    /// Records for a usnat section: opt-outs (value 1) and its GPC sub-section.
+    /// Records for a usnat section: opt-outs (value 1), its GPC sub-section, and the
+    /// consent to process each sensitive category (`SensitiveDataProcessing`: 1 no consent,
+    /// 2 consent, 0 not applicable), as records for the purpose `sensitive:<category>` that
+    /// rule 4 checks besides the use's own purpose.
     package func records(_ section: USNational) -> [SignalRecord] {
         var kinds: [String] = []
         if section.saleOptOut == 1 { kinds.append("sale") }
@@ -126,8 +129,23 @@ package struct SignalMapping: Sendable {
         if section.targetedAdvertisingOptOut == 1 { kinds.append("targeted_advertising") }
         var records = optOutRecords(kinds, signal: "gpp.usnat")
         if section.gpc == true { records += optOutRecords(["sale", "sharing"], signal: "gpp.usnat.gpc") }
+        for (index, value) in section.sensitiveDataProcessing.enumerated() where value == 1 || value == 2 {
+            let name = USNational.sensitiveCategoryNames[index]
+            records.append(
+                SignalRecord(
+                    purpose: ConsentPolicy.sensitivePurposePrefix + (Self.sensitiveCategories[name] ?? name),
+                    status: value == 2 ? .granted : .denied, signal: "gpp.usnat"))
+        }
         return records
     }
+
+    /// usnat sensitive categories → Tierwatch's category names where they differ (the
+    /// others keep the usnat name, so a policy can list them as sensitive too).
+    package static let sensitiveCategories = [
+        "racial_or_ethnic_origin": "ethnicity", "religious_or_philosophical_beliefs": "religion",
+        "consumer_health_data": "health", "sex_life_or_sexual_orientation": "sexual_orientation",
+        "precise_geolocation": "precise_location",
+    ]
 
     package func records(_ usp: USPrivacyString, signal: String = "us_privacy") -> [SignalRecord] {
         usp.optOutSale == .yes ? optOutRecords(["sale"], signal: signal) : []

@@ -403,7 +403,8 @@ package final class RunEngine {
         case .profilingWithoutConsent:
             return point(job.policy.profilingPurpose)
         case .sensitiveWithoutConsent:
-            return "sensitive \(names); " + point(purposes.string(purpose))
+            // The deciding record may be a category gate (`sensitive:health`), not the purpose.
+            return "sensitive \(names); " + point(purposes.string(violation.point?.purpose ?? purpose))
         case .categoryNotAllowed:
             return "not allowed for \(tier.name): \(names)"
         case .resurrection:
