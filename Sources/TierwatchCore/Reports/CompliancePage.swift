@@ -33,9 +33,11 @@ enum CompliancePage {
         // The rules with their legal basis.
         page.element("h2", l.legalBasis)
         let all = figures.privacyByTier[Tier.allCases.count]
-        page.table(
+        page.markupTable(
             caption: l.legalBasis, headers: [l.rule, l.severity, l.violations, l.legalBasis],
-            rows: ConsentRule.allCases.map { [$0.name, $0.severity.name, String(all.byRule[$0.rawValue]), $0.legalBasis] }, textColumns: 2)
+            rows: ConsentRule.allCases.map {
+                [$0.name, $0.severity.name, String(all.byRule[$0.rawValue]), $0.legalBasis].map(HTMLPage.escape)
+            }, numeric: [2])
 
         func coverageRow(_ label: String, _ p: PrivacyTotals) -> [String] {
             [label, String(p.uses), String(p.checkedUses), String(p.violatingUses), String(p.violations),
