@@ -125,6 +125,7 @@ package struct JobRunner {
         try publisher.publish(staging: staging, as: period.label)
         try FileTree.remove(publisher.jobFolder + "/" + period.label + ".failed")
         try IndexPage.write(jobFolder: publisher.jobFolder, job: job)
+        try IndexPage.writeRoot(reportsRoot: context.reportsDirectory)
 
         let folder = publisher.jobFolder + "/" + period.label
         let all = figures.privacyByTier[Tier.allCases.count]
@@ -166,6 +167,7 @@ package struct JobRunner {
         try AtomicFile.write(manifest.encoded(), to: staging + "/manifest.json")
         try publisher.publish(staging: staging, as: period.label + ".failed")
         try IndexPage.write(jobFolder: publisher.jobFolder, job: job)
+        try IndexPage.writeRoot(reportsRoot: context.reportsDirectory)
         return publisher.jobFolder + "/" + period.label + ".failed"
     }
 }
