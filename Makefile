@@ -20,7 +20,7 @@ define install_debs
 	fi
 endef
 
-.PHONY: demo test bench bench-compare deps test-deps bench-deps release
+.PHONY: demo test bench bench-compare deps test-deps bench-deps release screenshots
 
 deps:
 	$(call install_debs,$(BUILD_DEBS))
@@ -32,6 +32,8 @@ test-deps:
 	@# The reference Standard Webhooks library verifies every signature in the alert tests.
 	@python3 -c "import standardwebhooks" 2>/dev/null || python3 -m pip install --quiet standardwebhooks 2>/dev/null || \
 	  python3 -m pip install --quiet --break-system-packages standardwebhooks
+	@# SciPy is the independent oracle of the uplift statistics (Tests/Support/uplift_oracle.py).
+	@python3 -c "import scipy.stats" 2>/dev/null || python3 -m pip install --quiet scipy || python3 -m pip install --quiet --break-system-packages scipy
 
 bench-deps:
 	$(call install_debs,$(BENCH_DEBS))
@@ -45,6 +47,15 @@ demo: release
 test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# Screenshots of the sample reports for the README (docs/*.png), made with headless Chromium.
+SHOTS := .build/screenshots
+screenshots: test-deps release
+	rm -rf $(SHOTS) && mkdir -p $(SHOTS)
+	for week in 2026-W45 2026-W46 2026-W47; do \
+	  .build/release/tierwatch run weekly-executive --period $$week --reports $(SHOTS)/Reports --state $(SHOTS)/state.sqlite3 --now 2026-11-23T06:00:00Z --quiet 2>/dev/null; done; true
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1200,2400 --screenshot=$(CURDIR)/docs/executive.png file://$(CURDIR)/$(SHOTS)/Reports/weekly-executive/2026-W46/executive.html
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1200,2400 --screenshot=$(CURDIR)/docs/compliance.png file://$(CURDIR)/$(SHOTS)/Reports/weekly-executive/2026-W46/compliance.html
 
 BENCH_DIR ?= .build/bench-data
 BENCH_EVENTS ?= 1000000

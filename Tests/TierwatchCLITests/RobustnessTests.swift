@@ -26,7 +26,7 @@ struct RobustnessTests {
         let first = try w.tierwatch(["run", "big", "--period", "2026-W47"])
         #expect(first.status == 1, "\(first.stderr)")
         let good = try w.snapshot("Reports/big/2026-W47")
-        #expect(good.count == 10)
+        #expect(good.count == 11)
         // Measure one run, then kill reruns at moments spread over it.
         let started = Date()
         try w.tierwatch(["run", "big", "--period", "2026-W47"])

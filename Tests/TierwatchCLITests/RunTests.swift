@@ -22,14 +22,16 @@ struct RunTests {
     func cleanRun() throws {
         let w = try Workspace()
         try smallDataSet(w, events: cleanEvents, consents: [grantS1])
-        try w.write(Canonical.job(), to: "Jobs/audit.json")
+        // Exact figures of one person: small-cell suppression off (see SuppressionTests).
+        try w.write(Canonical.job(extra: #""outputs": {"small_cell_k": 0}"#), to: "Jobs/audit.json")
         let result = try w.tierwatch(["run", "audit", "--period", "2026-11-22"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.isEmpty, "quiet on success: \(result.stderr)")
         for file in [
             "metrics_by_tier.csv", "metrics_by_campaign.csv", "surveys_by_tier.csv", "privacy_by_tier.csv",
-            "privacy_by_jurisdiction.csv", "violations.csv", "rejected.csv", "executive.html", "compliance.html", "manifest.json",
+            "privacy_by_jurisdiction.csv", "violations.csv", "rejected.csv", "uplift.csv", "executive.html", "compliance.html",
+            "manifest.json",
         ] {
             #expect(w.exists("Reports/audit/2026-11-22/" + file), "\(file)")
         }
@@ -68,7 +70,7 @@ struct RunTests {
         let second = try w.tierwatch(["run", "audit", "--period", "2026-11-22"], environment: ["TIERWATCH_PSEUDONYM_KEY": "test-key", "TIERWATCH_NOW": "2027-01-01T00:00:00Z"])
         #expect(second.status == 1)
         #expect(try w.snapshot("Reports/audit/2026-11-22") == first)
-        #expect(first.count == 10)
+        #expect(first.count == 11)
         // The campaign name is neutralised in the spreadsheet-facing CSV.
         #expect(try w.read("Reports/audit/2026-11-22/metrics_by_campaign.csv").contains(",'=cmd|' /C calc'!A0,"))
     }
@@ -225,7 +227,7 @@ struct RunTests {
             """, to: "Jobs/data/events.csv")
         try w.write(
             Canonical.job(extra: """
-                "fail_on": "never"
+                "fail_on": "never", "outputs": {"small_cell_k": 0}
                 """).replacingOccurrences(
                     of: #""path": "data/events*.csv*", "max_reject_rate": 0.01"#,
                     with: #""path": "data/events*.csv*", "columns": {"event_id": "ID", "occurred_at": "When", "subject_id": "Who", "campaign_id": "Campaign", "tier": "Level", "event_type": "Action", "data_categories": "Data", "purpose": "Why", "jurisdiction": "Region"}, "constants": {"channel": "email"}, "values": {"tier": {"segment": "one_to_many", "1:Many": "one_to_many"}, "event_type": {"Sent": "delivered", "Opened": "open"}, "data_categories": {"Device": "device", "Location": "location"}, "jurisdiction": {"DE": "EU", "CA": "US-CA"}}"#),

@@ -24,6 +24,42 @@ struct JobDefinitionTests {
         #expect(job.inputs[.events]?.paths == ["events/*.csv"])
         #expect(job.pseudonymKeyEnvironment == "TIERWATCH_PSEUDONYM_KEY")
         #expect(job.directory == "Jobs")
+        #expect(job.language == .english)
+        #expect(job.smallCellK == 5)
+        #expect(job.minimumGroupSize == 100)
+        #expect(job.expectedHoldoutShare == nil)
+        #expect(job.reportBaseURL == nil)
+    }
+
+    @Test("report keys: language, small_cell_k, minimum_group_size, expected_holdout_share, report_base_url")
+    func reportKeys() throws {
+        let job = try readJob(
+            minimalJob.replacingOccurrences(
+                of: "\"inputs\"",
+                with: #""expected_holdout_share": 0.1, "report_base_url": "https://reports.example.com/tw/", "outputs": {"language": "sv", "small_cell_k": 10, "minimum_group_size": 250}, "inputs""#))
+        #expect(job.language == .swedish)
+        #expect(job.smallCellK == 10)
+        #expect(job.minimumGroupSize == 250)
+        #expect(job.expectedHoldoutShare == 0.1)
+        #expect(job.reportBaseURL == "https://reports.example.com/tw")
+    }
+
+    static let reportKeyProblems: [(String, String)] = [
+        (#""outputs": {"language": "de"}"#, #"$.outputs.language: expected one of "en", "sv", "ru", found "de""#),
+        (#""outputs": {"small_cell_k": -1}"#, "$.outputs.small_cell_k: expected a whole number from 0 to 1000"),
+        (#""outputs": {"minimum_group_size": 0}"#, "$.outputs.minimum_group_size: expected a whole number from 1"),
+        (#""expected_holdout_share": 1"#, "$.expected_holdout_share: expected a share strictly between 0 and 1"),
+        (#""report_base_url": "ftp://x""#, "$.report_base_url: expected an absolute http(s) URL"),
+    ]
+
+    @Test("bad report keys name their JSON path and what was expected", arguments: reportKeyProblems)
+    func reportKeyProblem(_ member: String, _ message: String) {
+        let json = minimalJob.replacingOccurrences(of: "\"inputs\"", with: member + ", \"inputs\"")
+        #expect {
+            _ = try readJob(json)
+        } throws: { error in
+            "\(error)".contains(message)
+        }
     }
 
     static let problemCases: [(String, String)] = [

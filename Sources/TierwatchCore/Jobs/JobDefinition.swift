@@ -49,13 +49,24 @@ package struct JobDefinition: Sendable {
     package var warnOn: Severity?
     package var pseudonymKeyEnvironment: String
     package var evidenceRows: Int
+    /// The language of report labels and headlines (`outputs.language`).
+    package var language: ReportLanguage = .english
+    /// Figures describing fewer than this many subjects are shown as "<k" (`outputs.small_cell_k`);
+    /// 0 shows every figure.
+    package var smallCellK: Int = 5
+    /// Lift is shown only when treated and control each have at least this many subjects
+    /// (`outputs.minimum_group_size`).
+    package var minimumGroupSize: Int = 100
+    /// The planned share of control (holdout) subjects, for the sample-ratio check; nil: not checked.
+    package var expectedHoldoutShare: Double?
+    /// Where `Reports/` is published (e.g. `https://reports.example.com/tierwatch`), so
+    /// messages sent elsewhere (alerts, e-mails) can link to a report; nil: not published.
+    package var reportBaseURL: String?
     package var title: String
     /// SHA-256 of the job file's bytes, hex.
     package var hash: String
     /// Breach-risk alert rules and receivers (`alerts`).
     package var alerts = AlertSettings()
-    /// Where `Reports/` is served (`report_base_url`): alerts then link to URLs, not paths.
-    package var reportBaseURL: String?
 
     /// The identifier rule for job ids (file stems): safe in paths, URLs and SQL.
     package static func isValidID(_ id: String) -> Bool {
@@ -85,7 +96,8 @@ package struct JobDefinition: Sendable {
         guard
             let members = cursor.object(allowed: [
                 "schemaVersion", "description", "title", "schedule", "period", "timezone", "inputs", "policy",
-                "consent_signals", "currency", "fail_on", "warn_on", "pseudonym_key_env", "outputs", "alerts", "report_base_url",
+                "consent_signals", "currency", "fail_on", "warn_on", "pseudonym_key_env", "outputs", "alerts",
+                "expected_holdout_share", "report_base_url",
             ])
         else { return nil }
         func required(_ key: String) -> JSONCursor? {
@@ -133,20 +145,38 @@ package struct JobDefinition: Sendable {
         }
         var evidenceRows = 50
         var title = id
-        if let outputs = members["outputs"]?.object(allowed: ["evidence_rows", "title"]) {
+        var language = ReportLanguage.english
+        var smallCellK = 5
+        var minimumGroupSize = 100
+        if let outputs = members["outputs"]?.object(allowed: [
+            "evidence_rows", "title", "language", "small_cell_k", "minimum_group_size",
+        ]) {
             evidenceRows = outputs["evidence_rows"]?.integer(in: 0...100_000) ?? evidenceRows
             title = outputs["title"]?.string() ?? title
+            language = outputs["language"]?.choice(ReportLanguage.allCases.map(\.rawValue)).flatMap(ReportLanguage.init(rawValue:)) ?? language
+            smallCellK = outputs["small_cell_k"]?.integer(in: 0...1_000) ?? smallCellK
+            minimumGroupSize = outputs["minimum_group_size"]?.integer(in: 1...1_000_000_000) ?? minimumGroupSize
+        }
+        var expectedHoldoutShare: Double?
+        if let member = members["expected_holdout_share"] {
+            if let share = member.number(in: 0...1) {
+                if share > 0 && share < 1 {
+                    expectedHoldoutShare = share
+                } else {
+                    member.problem("expected a share strictly between 0 and 1, e.g. 0.1 for a 10% holdout")
+                }
+            }
+        }
+        var reportBaseURL: String?
+        if let member = members["report_base_url"], let text = member.string() {
+            if (text.hasPrefix("https://") || text.hasPrefix("http://")) && !text.contains(where: { $0 == " " || $0 == "\"" || $0 == "<" || $0 == ">" }) {
+                reportBaseURL = text.hasSuffix("/") ? String(text.dropLast()) : text
+            } else {
+                member.problem("expected an absolute http(s) URL without spaces, e.g. \"https://reports.example.com/tierwatch\"")
+            }
         }
         if let text = members["title"]?.string() { title = text }
         let alerts = members["alerts"].map(AlertSettings.read) ?? AlertSettings()
-        var reportBaseURL: String?
-        if let member = members["report_base_url"], let text = member.string() {
-            if text.hasPrefix("https://") || text.hasPrefix("http://") {
-                reportBaseURL = text
-            } else {
-                member.problem("expected an http:// or https:// URL under which the Reports folder is served")
-            }
-        }
         guard let period else { return nil }
         var job = JobDefinition(
             id: id, file: file, directory: (file as NSString).deletingLastPathComponent,
@@ -155,9 +185,9 @@ package struct JobDefinition: Sendable {
             signals: signals, currency: currency, failOn: severity("fail_on", default: .critical),
             warnOn: severity("warn_on", default: .low),
             pseudonymKeyEnvironment: members["pseudonym_key_env"]?.string() ?? "TIERWATCH_PSEUDONYM_KEY",
-            evidenceRows: evidenceRows, title: title, hash: hash)
+            evidenceRows: evidenceRows, language: language, smallCellK: smallCellK, minimumGroupSize: minimumGroupSize,
+            expectedHoldoutShare: expectedHoldoutShare, reportBaseURL: reportBaseURL, title: title, hash: hash)
         job.alerts = alerts
-        job.reportBaseURL = reportBaseURL
         return job
     }
 

@@ -30,4 +30,31 @@ package enum IndexPage {
         page.raw("</tbody>\n</table>\n")
         try AtomicFile.write(page.document(title: "\(job.title) — reports"), to: jobFolder + "/index.html")
     }
+
+    /// `Reports/index.html`: every job with a report folder, its latest period, that run's
+    /// status and links. Built from the manifests on disk, so it lists exactly what is there.
+    package static func writeRoot(reportsRoot: String) throws(TierwatchError) {
+        var page = HTMLPage()
+        page.element("h1", "Tierwatch reports")
+        page.raw("<table>\n<caption>Jobs and their latest report</caption>\n<thead><tr><th scope=\"col\">Job</th><th scope=\"col\">Latest period</th><th scope=\"col\">Status</th><th scope=\"col\">Reports</th><th scope=\"col\">Run</th><th scope=\"col\">Generated (UTC)</th></tr></thead>\n<tbody>\n")
+        var any = false
+        for job in FileTree.list(reportsRoot) where !job.hasPrefix(".") && FileTree.isDirectory(reportsRoot + "/" + job) {
+            let folders = FileTree.list(reportsRoot + "/" + job).filter {
+                !$0.hasPrefix(".") && FileTree.exists(reportsRoot + "/" + job + "/" + $0 + "/manifest.json")
+            }
+            guard let latest = folders.max() else { continue }
+            any = true
+            let data = FileTree.readFile(reportsRoot + "/" + job + "/" + latest + "/manifest.json").map { Data($0) }
+            let manifest = data.flatMap { try? JSONDecoder().decode(Manifest.self, from: $0) }
+            let j = HTMLPage.escape(job), f = HTMLPage.escape(latest)
+            let links = latest.hasSuffix(".failed")
+                ? "<a href=\"\(j)/\(f)/manifest.json\">failed run</a> · <a href=\"\(j)/index.html\">all periods</a>"
+                : "<a href=\"\(j)/\(f)/executive.html\">executive</a> · <a href=\"\(j)/\(f)/compliance.html\">compliance</a> · <a href=\"\(j)/index.html\">all periods</a>"
+            page.raw(
+                "<tr><th scope=\"row\"><a href=\"\(j)/index.html\">\(j)</a></th><td>\(f)</td><td>\(HTMLPage.escape(manifest?.status ?? "unknown"))</td><td>\(links)</td><td>\(HTMLPage.escape(manifest?.runID ?? ""))</td><td>\(HTMLPage.escape(manifest?.generatedAt ?? ""))</td></tr>\n")
+        }
+        if !any { page.raw("<tr><td colspan=\"6\">No reports yet.</td></tr>\n") }
+        page.raw("</tbody>\n</table>\n")
+        try AtomicFile.write(page.document(title: "Tierwatch reports"), to: reportsRoot + "/index.html")
+    }
 }

@@ -19,6 +19,20 @@ package struct ReportModel {
     package var policyHash: String
     package var status: RunStatus
     package var warnings: [String]
+    /// Earlier periods of the job, newest first (see `StateStore.periodHistory`).
+    package var history: [PeriodFigures] = []
+
+    /// The labels of the job's report language.
+    package var labels: ReportLabels { job.language.labels }
+
+    /// Which figures are shown as "<k".
+    package var suppression: Suppression { Suppression(figures: figures, k: job.smallCellK) }
+
+    /// Week-over-week changes and sparklines of the headline figures.
+    package var trends: TrendReport {
+        TrendReport(
+            current: Self.tierRecords(figures, job: job).last!, period: period, history: history, k: Int64(job.smallCellK))
+    }
 
     package static let metricColumns = [
         "delivered", "opens", "clicks", "conversions", "bounces", "unsubscribes", "holdouts", "reach", "engaged",
@@ -70,6 +84,26 @@ package struct ReportModel {
     }
 
     /// The metric cells of one group, in `metricColumns` order.
+    /// The metric cells of one group with its hidden figures replaced by the suppression
+    /// marker: the whole row, or `reach`/`engaged` and `engagement_rate`.
+    package func metricCells(
+        _ totals: EngagementTotals, hiddenRow: Bool, hiddenReach: Bool, hiddenEngaged: Bool, marker: String
+    ) -> [CSVCell] {
+        if hiddenRow {
+            return Self.metricColumns.map { $0 == "currency" ? .plain("") : .plain(marker) }
+        }
+        var cells = metricCells(totals)
+        if hiddenReach {
+            cells[Self.metricColumns.firstIndex(of: "reach")!] = .plain(marker)
+            cells[Self.metricColumns.firstIndex(of: "engagement_rate")!] = .plain(marker)
+        }
+        if hiddenEngaged {
+            cells[Self.metricColumns.firstIndex(of: "engaged")!] = .plain(marker)
+            cells[Self.metricColumns.firstIndex(of: "engagement_rate")!] = .plain(marker)
+        }
+        return cells
+    }
+
     package func metricCells(_ totals: EngagementTotals) -> [CSVCell] {
         let (revenue, _) = Self.revenue(totals, currencies: figures.currencies, settings: job.currency)
         let rate = { (n: Int64, d: Int64) in CSVCell.plain(FixedPoint.ratio(n, d, scale: 6)) }
@@ -101,6 +135,17 @@ package struct ReportModel {
         ]
     }
 
+    /// The survey cells of one tier row with hidden figures replaced by the marker.
+    package func surveyCells(_ s: SurveyTotals, row: Int, suppression: Suppression) -> [CSVCell] {
+        let marker = CSVCell.plain(suppression.marker)
+        if suppression.surveyRows[row] { return Array(repeating: marker, count: 8) }
+        var cells = surveyCells(s)
+        if suppression.surveyCSAT[row] { cells[1] = marker; cells[2] = marker; cells[3] = marker }
+        if suppression.surveyNPS[row] { cells[4] = marker; cells[5] = marker }
+        if suppression.surveyIntrusive[row] { cells[6] = marker; cells[7] = marker }
+        return cells
+    }
+
     package func privacyCells(_ p: PrivacyTotals) -> [CSVCell] {
         [
             .plain(String(p.uses)), .plain(String(p.checkedUses)), .plain(String(p.violatingUses)),
@@ -124,6 +169,25 @@ package struct ReportModel {
     package func campaignTierText(_ index: Int) -> String {
         Tier.allCases.filter { figures.campaignTiers[index] & (UInt8(1) << UInt8($0.rawValue)) != 0 }.map(\.name)
             .joined(separator: ";")
+    }
+
+    /// The stored per-tier figures of a run: the five tiers, then `all`.
+    package static func tierRecords(_ figures: RunFigures, job: JobDefinition) -> [TierFigureRecord] {
+        (Tier.allCases.map(\.name) + ["all"]).enumerated().map { index, name in
+            let e = figures.engagement[index]
+            let s = figures.surveys[index]
+            let p = figures.privacyByTier[index]
+            return TierFigureRecord(
+                tier: name, delivered: e.delivered, opens: e.opens, clicks: e.clicks, conversions: e.conversions,
+                holdouts: e.holdouts, reach: e.reach, engaged: e.engaged, controlSubjects: e.controlSubjects,
+                treatedConverters: e.treatedConverters, controlConverters: e.controlConverters,
+                revenueMicros: ReportModel.revenue(e, currencies: figures.currencies, settings: job.currency).0.micros,
+                responses: s.responses, csatResponses: s.csatResponses, csatSum: s.csatSum, csatSatisfied: s.csatSatisfied,
+                npsResponses: s.npsResponses, promoters: s.promoters, detractors: s.detractors,
+                intrusiveResponses: s.intrusiveResponses, intrusiveYes: s.intrusiveYes, uses: p.uses,
+                checkedUses: p.checkedUses, violatingUses: p.violatingUses, violatingCheckedUses: p.violatingCheckedUses,
+                violations: p.violations)
+        }
     }
 
     /// The data warnings of a run (currencies that cannot be combined).

@@ -110,9 +110,11 @@ package struct JobRunner {
         let runID = Manifest.runID(
             toolVersion: context.toolVersion, jobHash: job.hash, policyHash: policyHash, period: period, inputs: figures.inputs)
         let generatedAt = try store.firstGeneratedAt(runID: runID, now: context.now)
+        let history = try store.periodHistory(
+            jobID: job.id, before: period.start, sameShapeAs: period.label, limit: TrendReport.periods - 1)
         let model = ReportModel(
             job: job, period: period, figures: figures, runID: runID, generatedAt: generatedAt,
-            toolVersion: context.toolVersion, policyHash: policyHash, status: status, warnings: warnings)
+            toolVersion: context.toolVersion, policyHash: policyHash, status: status, warnings: warnings, history: history)
         try CSVReports.write(model, into: staging)
         try HTMLReports.write(model, into: staging)
         let manifest = Manifest(
@@ -132,6 +134,7 @@ package struct JobRunner {
         try publisher.publish(staging: staging, as: period.label)
         try FileTree.remove(publisher.jobFolder + "/" + period.label + ".failed")
         try IndexPage.write(jobFolder: publisher.jobFolder, job: job)
+        try IndexPage.writeRoot(reportsRoot: context.reportsDirectory)
 
         let folder = publisher.jobFolder + "/" + period.label
         let all = figures.privacyByTier[Tier.allCases.count]
@@ -147,7 +150,7 @@ package struct JobRunner {
         try store.finish(
             number: number, runID: runID, status: status, exitCode: status.exitStatus, message: summary, reportPath: folder,
             at: context.now, inputs: figures.inputs.flatMap { input in input.files.map { (input.kind, $0) } },
-            tiers: tierRecords(figures, job: job),
+            tiers: ReportModel.tierRecords(figures, job: job),
             ruleCounts: figures.violationMatrix.map { key, count in
                 (key.rule.name, key.tier.name, job.policy.jurisdictions[key.jurisdiction].code, count)
             }.sorted { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) })
@@ -181,24 +184,7 @@ package struct JobRunner {
         try AtomicFile.write(manifest.encoded(), to: staging + "/manifest.json")
         try publisher.publish(staging: staging, as: period.label + ".failed")
         try IndexPage.write(jobFolder: publisher.jobFolder, job: job)
+        try IndexPage.writeRoot(reportsRoot: context.reportsDirectory)
         return publisher.jobFolder + "/" + period.label + ".failed"
-    }
-
-    private func tierRecords(_ figures: RunFigures, job: JobDefinition) -> [TierFigureRecord] {
-        (Tier.allCases.map(\.name) + ["all"]).enumerated().map { index, name in
-            let e = figures.engagement[index]
-            let s = figures.surveys[index]
-            let p = figures.privacyByTier[index]
-            return TierFigureRecord(
-                tier: name, delivered: e.delivered, opens: e.opens, clicks: e.clicks, conversions: e.conversions,
-                holdouts: e.holdouts, reach: e.reach, engaged: e.engaged, controlSubjects: e.controlSubjects,
-                treatedConverters: e.treatedConverters, controlConverters: e.controlConverters,
-                revenueMicros: ReportModel.revenue(e, currencies: figures.currencies, settings: job.currency).0.micros,
-                responses: s.responses, csatResponses: s.csatResponses, csatSum: s.csatSum, csatSatisfied: s.csatSatisfied,
-                npsResponses: s.npsResponses, promoters: s.promoters, detractors: s.detractors,
-                intrusiveResponses: s.intrusiveResponses, intrusiveYes: s.intrusiveYes, uses: p.uses,
-                checkedUses: p.checkedUses, violatingUses: p.violatingUses, violatingCheckedUses: p.violatingCheckedUses,
-                violations: p.violations)
-        }
     }
 }

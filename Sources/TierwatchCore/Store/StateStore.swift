@@ -273,4 +273,46 @@ package final class StateStore {
             }
         }
     }
+    /// The figures of earlier periods of a job, newest first, for trends: for each period
+    /// that ended at or before `before`, the latest completed run, its label shaped like
+    /// `sameShapeAs` (a weekly job's trend never mixes in a one-off range).
+    ///
+    /// Only earlier periods count, never the run being written, so rerunning a period
+    /// rewrites the same report.
+    package func periodHistory(jobID: String, before: Int64, sameShapeAs label: String, limit: Int) throws(TierwatchError) -> [PeriodFigures] {
+        let shape = Self.labelShape(label)
+        let runs = try run {
+            try database.query(
+                """
+                SELECT number, period_label, period_start, period_end FROM runs AS r
+                WHERE job_id = ? AND period_end <= ? AND status IN ('success','warn','fail')
+                  AND number = (SELECT MAX(number) FROM runs WHERE job_id = r.job_id AND period_label = r.period_label
+                                AND status IN ('success','warn','fail'))
+                ORDER BY period_start DESC
+                """, [.text(jobID), .integer(before)])
+        }
+        var result: [PeriodFigures] = []
+        for row in runs where Self.labelShape(row.text("period_label") ?? "") == shape {
+            guard result.count < limit else { break }
+            result.append(
+                PeriodFigures(
+                    label: row.text("period_label") ?? "", start: row.integer("period_start") ?? 0,
+                    end: row.integer("period_end") ?? 0, tiers: try tierFigures(run: row.integer("number") ?? 0)))
+        }
+        return result
+    }
+
+    /// Digits become 9: "2026-W46" and "2025-W01" share a shape, "2026-11-16" does not.
+    private static func labelShape(_ label: String) -> String {
+        String(label.map { $0.isNumber ? "9" : $0 })
+    }
+}
+
+/// The stored per-tier figures of one earlier period.
+package struct PeriodFigures: Sendable {
+    package var label: String
+    package var start: Int64
+    package var end: Int64
+    /// The five tiers, then `all`.
+    package var tiers: [TierFigureRecord]
 }
