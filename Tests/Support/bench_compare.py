@@ -28,7 +28,7 @@ def timed(command, env=None):
 
 
 def rows(path):
-    with open(path, newline="", encoding="utf-8") as handle:
+    with open(path, newline="", encoding="utf-8-sig") as handle:
         return list(csv.DictReader(handle))
 
 

@@ -42,8 +42,8 @@ package final class ViolationLog {
         package var jurisdiction: Int
     }
 
-    package init(path: String, evidenceLimit: Int) throws(TierwatchError) {
-        writer = try CSVWriter(path: path, header: Self.header)
+    package init(path: String, evidenceLimit: Int, mode: CSVMode = .spreadsheet) throws(TierwatchError) {
+        writer = try CSVWriter(path: path, header: Self.header, mode: mode)
         self.evidenceLimit = evidenceLimit
     }
 

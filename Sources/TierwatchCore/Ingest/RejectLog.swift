@@ -21,8 +21,8 @@ package final class RejectLog {
     package private(set) var counts: [InputKind: Int] = [:]
     package private(set) var examples: [InputKind: [String]] = [:]
 
-    package init(path: String) throws(TierwatchError) {
-        writer = try CSVWriter(path: path, header: Self.header)
+    package init(path: String, mode: CSVMode = .spreadsheet) throws(TierwatchError) {
+        writer = try CSVWriter(path: path, header: Self.header, mode: mode)
     }
 
     package func add(_ kind: InputKind, file: String, line: Int, problem: RowProblem) throws(TierwatchError) {

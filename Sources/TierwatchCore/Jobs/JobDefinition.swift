@@ -65,6 +65,19 @@ package struct JobDefinition: Sendable {
     package var title: String
     /// SHA-256 of the job file's bytes, hex.
     package var hash: String
+    /// The CSV mode of each output file (`outputs.csv_mode` for all, `outputs.csv_modes` per file).
+    package var csvDefaultMode: CSVMode = .spreadsheet
+    package var csvModes: [String: CSVMode] = [:]
+
+    /// The CSV files a run writes, in the order the manifest lists them.
+    package static let csvOutputs = [
+        "metrics_by_tier.csv", "metrics_by_campaign.csv", "surveys_by_tier.csv", "privacy_by_tier.csv",
+        "privacy_by_jurisdiction.csv", "uplift.csv", "violations.csv", "rejected.csv",
+    ]
+
+    /// How `file` is written: for spreadsheets (the default) or for machines.
+    package func csvMode(for file: String) -> CSVMode { csvModes[file] ?? csvDefaultMode }
+
     /// Breach-risk alert rules and receivers (`alerts`).
     package var alerts = AlertSettings()
 
@@ -146,11 +159,22 @@ package struct JobDefinition: Sendable {
         var evidenceRows = 50
         var title = id
         var language = ReportLanguage.english
+        var csvDefaultMode = CSVMode.spreadsheet
+        var csvModes: [String: CSVMode] = [:]
         var smallCellK = 5
         var minimumGroupSize = 100
         if let outputs = members["outputs"]?.object(allowed: [
-            "evidence_rows", "title", "language", "small_cell_k", "minimum_group_size",
+            "evidence_rows", "title", "language", "small_cell_k", "minimum_group_size", "csv_mode", "csv_modes",
         ]) {
+            let modes = CSVMode.allCases.map(\.rawValue)
+            csvDefaultMode = outputs["csv_mode"]?.choice(modes).flatMap(CSVMode.init(rawValue:)) ?? csvDefaultMode
+            for (file, value) in outputs["csv_modes"]?.map() ?? [] {
+                guard csvOutputs.contains(file) else {
+                    value.problem("not an output CSV; expected one of \(csvOutputs.joined(separator: ", "))")
+                    continue
+                }
+                if let mode = value.choice(modes).flatMap(CSVMode.init(rawValue:)) { csvModes[file] = mode }
+            }
             evidenceRows = outputs["evidence_rows"]?.integer(in: 0...100_000) ?? evidenceRows
             title = outputs["title"]?.string() ?? title
             language = outputs["language"]?.choice(ReportLanguage.allCases.map(\.rawValue)).flatMap(ReportLanguage.init(rawValue:)) ?? language
@@ -188,6 +212,8 @@ package struct JobDefinition: Sendable {
             evidenceRows: evidenceRows, language: language, smallCellK: smallCellK, minimumGroupSize: minimumGroupSize,
             expectedHoldoutShare: expectedHoldoutShare, reportBaseURL: reportBaseURL, title: title, hash: hash)
         job.alerts = alerts
+        job.csvDefaultMode = csvDefaultMode
+        job.csvModes = csvModes
         return job
     }
 

@@ -9,6 +9,12 @@ package enum CSVReports {
         let figures = model.figures
         let hidden = model.suppression
         let marker = hidden.marker
+        func writeFile(_ path: String, header: [String], rows: [[CSVCell]]) throws(TierwatchError) {
+            let name = String(path.split(separator: "/").last!)
+            let writer = try CSVWriter(path: path, header: header, mode: model.job.csvMode(for: name))
+            for row in rows { try writer.write(row) }
+            try writer.close()
+        }
         try writeFile(folder + "/metrics_by_tier.csv", header: ["tier"] + ReportModel.metricColumns,
             rows: model.tierKeys.enumerated().map { index, key in
                 [.plain(key)] + model.metricCells(
@@ -64,11 +70,5 @@ package enum CSVReports {
             .plain(row.qValue.map(Decimals.pValue) ?? ""), .plain(srm.map { Decimals.fixed($0.chiSquare, scale: 3) } ?? ""),
             .plain(srm.map { Decimals.pValue($0.pValue) } ?? ""), .plain(srm.map { $0.mismatch ? "1" : "0" } ?? ""),
         ]
-    }
-
-    private static func writeFile(_ path: String, header: [String], rows: [[CSVCell]]) throws(TierwatchError) {
-        let writer = try CSVWriter(path: path, header: header)
-        for row in rows { try writer.write(row) }
-        try writer.close()
     }
 }

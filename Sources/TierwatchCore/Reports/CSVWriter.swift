@@ -10,22 +10,34 @@ package enum CSVCell {
     case plain(String)
 }
 
+/// Who a CSV file is for, chosen per output file (`outputs.csv_mode`, `outputs.csv_modes`).
+package enum CSVMode: String, Sendable, CaseIterable, Codable {
+    /// For people with a spreadsheet: a UTF-8 byte-order mark (so Excel reads UTF-8) and text
+    /// cells neutralised against formula injection; numbers are never altered.
+    case spreadsheet
+    /// For machines: no byte-order mark, every value exactly as it came.
+    case raw
+}
+
 /// Writes RFC 4180 CSV (CRLF line ends, as the RFC and spreadsheets expect) to a file,
 /// through one buffer.
 package final class CSVWriter {
     private let fd: Int32
     private var buffer: [UInt8] = []
     package let path: String
+    package let mode: CSVMode
     package private(set) var rows = 0
 
     /// Creates (or truncates) the file at `path` and writes the header.
-    package init(path: String, header: [String]) throws(TierwatchError) {
+    package init(path: String, header: [String], mode: CSVMode = .spreadsheet) throws(TierwatchError) {
         self.path = path
+        self.mode = mode
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw TierwatchError(.ioError, "cannot create \(path): \(AtomicFile.errorText())")
         }
         buffer.reserveCapacity(1 << 16)
+        if mode == .spreadsheet { buffer.append(contentsOf: [0xEF, 0xBB, 0xBF]) }
         append(header.map { .plain($0) })
     }
 
@@ -46,15 +58,15 @@ package final class CSVWriter {
         }
     }
 
-    private func append(_ cells: [CSVCell]) { Self.appendRow(cells, to: &buffer) }
+    private func append(_ cells: [CSVCell]) { Self.appendRow(cells, to: &buffer, mode: mode) }
 
     /// Appends one record: cells separated by commas, ended by CRLF.
-    private static func appendRow(_ cells: [CSVCell], to buffer: inout [UInt8]) {
+    private static func appendRow(_ cells: [CSVCell], to buffer: inout [UInt8], mode: CSVMode = .spreadsheet) {
         for (index, cell) in cells.enumerated() {
             if index > 0 { buffer.append(UInt8(ascii: ",")) }
             switch cell {
             case .plain(let value): appendQuoted(value, to: &buffer)
-            case .text(let value): appendQuoted(neutralised(value), to: &buffer)
+            case .text(let value): appendQuoted(mode == .spreadsheet ? neutralised(value) : value, to: &buffer)
             }
         }
         buffer.append(contentsOf: [0x0D, 0x0A])

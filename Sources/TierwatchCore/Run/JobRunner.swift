@@ -49,9 +49,10 @@ package struct JobRunner {
                 context.errorOutput(
                     "warning: \(job.pseudonymKeyEnvironment) is not set: subject pseudonyms use a published key, so anyone with a list of customer ids can reverse them. Set it to a long random secret.")
             }
-            let rejectLog = try RejectLog(path: staging + "/rejected.csv")
+            let rejectLog = try RejectLog(path: staging + "/rejected.csv", mode: job.csvMode(for: "rejected.csv"))
             rejects = rejectLog
-            let violationLog = try ViolationLog(path: staging + "/violations.csv", evidenceLimit: job.evidenceRows)
+            let violationLog = try ViolationLog(
+                path: staging + "/violations.csv", evidenceLimit: job.evidenceRows, mode: job.csvMode(for: "violations.csv"))
             let engine = RunEngine(
                 job: job, period: period, pseudonymizer: Pseudonymizer(key: key ?? Pseudonymizer.publishedKey),
                 rejects: rejectLog, violations: violationLog)
@@ -129,7 +130,8 @@ package struct JobRunner {
                 }
             },
             violations: Dictionary(uniqueKeysWithValues: Severity.allCases.map { ($0.name, figures.violationsBySeverity[$0] ?? 0) }),
-            warnings: warnings)
+            warnings: warnings,
+            csvModes: Dictionary(uniqueKeysWithValues: JobDefinition.csvOutputs.map { ($0, job.csvMode(for: $0).rawValue) }))
         try AtomicFile.write(manifest.encoded(), to: staging + "/manifest.json")
         try publisher.publish(staging: staging, as: period.label)
         try FileTree.remove(publisher.jobFolder + "/" + period.label + ".failed")

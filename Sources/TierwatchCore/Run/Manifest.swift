@@ -32,10 +32,12 @@ package struct Manifest: Codable, Sendable {
     package var inputs: [Input]
     package var violations: [String: Int64]
     package var warnings: [String]
+    /// How each CSV file was written (`spreadsheet` or `raw`).
+    package var csvModes: [String: String]? = nil
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion, tool, runID = "run_id", job, jobSHA256 = "job_sha256", policySHA256 = "policy_sha256",
-            period, generatedAt = "generated_at", status, message, inputs, violations, warnings
+            period, generatedAt = "generated_at", status, message, inputs, violations, warnings, csvModes = "csv_modes"
     }
 
     /// Deterministic JSON: sorted keys, no escaped slashes, a final newline.
