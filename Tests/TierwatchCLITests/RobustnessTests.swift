@@ -99,7 +99,7 @@ struct RobustnessTests {
         let w = try Workspace()
         let result = try runProcess(
             tierwatchBinary,
-            ["generate", "--out", w.root + "/sample", "--events", "20000", "--days", "21", "--start", "2026-11-02", "--seed", "2026",
+            ["generate", "--out", w.root + "/sample", "--events", "40000", "--days", "21", "--start", "2026-11-02", "--seed", "2026",
              "--dialect", "vendor", "--invalid-rows", "6", "--gzip"])
         #expect(result.status == 0, "\(result.stderr)")
         let bundled = try w.snapshotAbsolute(packageRoot + "/Jobs/sample-data")

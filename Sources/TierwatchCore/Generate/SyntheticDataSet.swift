@@ -149,6 +149,15 @@ struct SyntheticGenerator {
             invalidRows: invalidNumber, eventBytes: eventBytes, subjects: population.count, campaigns: campaigns.count)
     }
 
+    /// Whether `subject` is in the control group of `tier` (a fixed 10% of people per tier).
+    static func isControl(tier: Int, subject: Int) -> Bool {
+        var z = UInt64(tier) << 40 ^ UInt64(subject) &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Double(z % 10_000) < Campaign.holdoutShare * 10_000
+    }
+
     /// One delivery (or holdout) of a campaign to one subject, with its funnel.
     private mutating func touch(campaign index: Int, dayStart: Int64, file: SyntheticOutputFile) throws {
         let campaign = campaigns[index]
@@ -196,9 +205,13 @@ struct SyntheticGenerator {
         }
 
         let tier = campaign.tier
-        if rng.chance(Campaign.holdoutShare) {
+        // Control is a property of the person within a tier (a tier-wide holdout, as uplift
+        // programmes run it), so nobody is both treated and control and the split matches
+        // the planned share; anonymous touches are drawn per touch.
+        let control = touch.subject >= 0 ? Self.isControl(tier: tier, subject: touch.subject) : rng.chance(Campaign.holdoutShare)
+        if control {
             try event(V.holdout, at: sendAt, touch, campaign, file)
-            if rng.chance(Campaign.holdoutConversionRate) {
+            if rng.chance(Campaign.holdoutConversionRate[tier]) {
                 try event(V.conversion, at: later(sendAt, 3600...36_000, dayLast), touch, campaign, file)
             }
             return
