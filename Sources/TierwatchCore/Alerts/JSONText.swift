@@ -45,7 +45,9 @@ package indirect enum JSONText: Sendable, Equatable {
         }
     }
 
-    private static func quote(_ text: String, into out: inout String) {
+    /// Appends `text` as a JSON string literal (RFC 8259 escapes, plus U+2028/U+2029 so the
+    /// text is also safe inside JavaScript).
+    package static func quote(_ text: String, into out: inout String) {
         out += "\""
         for scalar in text.unicodeScalars {
             switch scalar {
