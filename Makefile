@@ -54,8 +54,8 @@ screenshots: test-deps release
 	rm -rf $(SHOTS) && mkdir -p $(SHOTS)
 	for week in 2026-W45 2026-W46 2026-W47; do \
 	  .build/release/tierwatch run weekly-executive --period $$week --reports $(SHOTS)/Reports --state $(SHOTS)/state.sqlite3 --now 2026-11-23T06:00:00Z --quiet 2>/dev/null; done; true
-	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1200,2400 --screenshot=$(CURDIR)/Tests/Screenshots/executive.png file://$(CURDIR)/$(SHOTS)/Reports/weekly-executive/2026-W46/executive.html
-	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1200,2400 --screenshot=$(CURDIR)/Tests/Screenshots/compliance.png file://$(CURDIR)/$(SHOTS)/Reports/weekly-executive/2026-W46/compliance.html
+	chromium --headless --no-sandbox --disable-gpu --host-resolver-rules="MAP * ~NOTFOUND" --disable-background-networking --disable-component-update --no-first-run --hide-scrollbars --window-size=1200,2400 --screenshot=$(CURDIR)/Tests/Screenshots/executive.png file://$(CURDIR)/$(SHOTS)/Reports/weekly-executive/2026-W46/executive.html
+	chromium --headless --no-sandbox --disable-gpu --host-resolver-rules="MAP * ~NOTFOUND" --disable-background-networking --disable-component-update --no-first-run --hide-scrollbars --window-size=1200,2400 --screenshot=$(CURDIR)/Tests/Screenshots/compliance.png file://$(CURDIR)/$(SHOTS)/Reports/weekly-executive/2026-W46/compliance.html
 
 BENCH_DIR ?= .build/bench-data
 BENCH_EVENTS ?= 1000000

@@ -135,7 +135,7 @@ struct ReportTests {
         for (page, title) in [("executive.html", executiveTitle), ("compliance.html", complianceTitle)] {
             let url = "file://" + w.reports + "/lang/2026-11-22/" + page
             let dom = try runProcess(
-                chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0", "--dump-dom", url],
+                chromium, Chromium.isolated + ["--enable-logging=stderr", "--v=0", "--dump-dom", url],
                 timeout: 120)
             #expect(dom.status == 0)
             #expect(dom.stdout.contains("<html lang=\"\(language)\">"), "\(page)")
@@ -147,7 +147,7 @@ struct ReportTests {
             }
             let png = w.root + "/\(language)-\(page).png"
             let shot = try runProcess(
-                chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1200,1600", "--screenshot=" + png, url],
+                chromium, Chromium.isolated + ["--hide-scrollbars", "--window-size=1200,1600", "--screenshot=" + png, url],
                 timeout: 120)
             #expect(shot.status == 0, "\(shot.stderr)")
             let stats = try runProcess("/usr/bin/env", ["python3", packageRoot + "/Tests/Support/png_stats.py", png])

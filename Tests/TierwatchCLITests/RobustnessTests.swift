@@ -77,7 +77,7 @@ struct RobustnessTests {
         for page in ["executive.html", "compliance.html"] {
             let url = "file://" + w.reports + "/audit/2026-11-22/" + page
             let dom = try runProcess(
-                chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", url], timeout: 120)
+                chromium, Chromium.isolated + ["--dump-dom", url], timeout: 120)
             #expect(dom.status == 0, "\(dom.stderr)")
             #expect(!dom.stdout.contains("pwned</title>"), "\(page): a script ran")
             #expect(!dom.stdout.contains("<script"), "\(page)")
