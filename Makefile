@@ -7,7 +7,7 @@
 
 SWIFT ?= swift
 BUILD_DEBS := libsqlite3-dev libssl-dev zlib1g-dev libcurl4-openssl-dev
-TEST_DEBS := $(BUILD_DEBS) python3 python3-pip gzip chromium
+TEST_DEBS := $(BUILD_DEBS) python3 python3-pip gzip chromium openssh-server openssh-client
 BENCH_DEBS := $(BUILD_DEBS) time
 
 define install_debs
@@ -32,6 +32,10 @@ test-deps:
 	@# The reference Standard Webhooks library verifies every signature in the alert tests.
 	@python3 -c "import standardwebhooks" 2>/dev/null || python3 -m pip install --quiet standardwebhooks 2>/dev/null || \
 	  python3 -m pip install --quiet --break-system-packages standardwebhooks
+	@# Remote inputs and mail: moto is the S3 endpoint (it checks SigV4), aiosmtpd captures mail,
+	@# cryptography makes the test CA, boto3 uploads the test objects.
+	@python3 -c "import moto.server, aiosmtpd, cryptography, boto3, flask" 2>/dev/null || python3 -m pip install --quiet "moto[server]" aiosmtpd cryptography boto3 2>/dev/null || \
+	  python3 -m pip install --quiet --break-system-packages "moto[server]" aiosmtpd cryptography boto3
 
 bench-deps:
 	$(call install_debs,$(BENCH_DEBS))
