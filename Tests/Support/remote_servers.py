@@ -246,4 +246,6 @@ try:
         time.sleep(0.5)
 finally:
     sshd.kill()
+    import shutil
+    shutil.rmtree(work, ignore_errors=True)
     os._exit(0)
