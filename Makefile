@@ -7,7 +7,7 @@
 
 SWIFT ?= swift
 BUILD_DEBS := libsqlite3-dev libssl-dev zlib1g-dev libcurl4-openssl-dev
-TEST_DEBS := $(BUILD_DEBS) python3 python3-pip gzip chromium
+TEST_DEBS := $(BUILD_DEBS) python3 python3-pip gzip chromium openssh-server openssh-client
 BENCH_DEBS := $(BUILD_DEBS) time
 
 define install_debs
@@ -34,6 +34,10 @@ test-deps:
 	  python3 -m pip install --quiet --break-system-packages standardwebhooks
 	@# SciPy is the independent oracle of the uplift statistics (Tests/Support/uplift_oracle.py).
 	@python3 -c "import scipy.stats" 2>/dev/null || python3 -m pip install --quiet scipy || python3 -m pip install --quiet --break-system-packages scipy
+	@# Remote inputs and mail: moto is the S3 endpoint (it checks SigV4), aiosmtpd captures mail,
+	@# cryptography makes the test CA, boto3 uploads the test objects.
+	@python3 -c "import moto.server, aiosmtpd, cryptography, boto3, flask" 2>/dev/null || python3 -m pip install --quiet "moto[server]" aiosmtpd cryptography boto3 2>/dev/null || \
+	  python3 -m pip install --quiet --break-system-packages "moto[server]" aiosmtpd cryptography boto3
 
 bench-deps:
 	$(call install_debs,$(BENCH_DEBS))

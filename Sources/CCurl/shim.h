@@ -36,6 +36,12 @@ static inline CURLcode tw_curl_easy_setopt_write_callback(CURL *handle, CURLopti
     return curl_easy_setopt(handle, option, value);
 }
 
+// CURLOPT_READFUNCTION (the body of an SMTP upload is read through it).
+static inline CURLcode tw_curl_easy_setopt_read_callback(CURL *handle, CURLoption option,
+                                                         curl_read_callback value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
 static inline CURLcode tw_curl_easy_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }

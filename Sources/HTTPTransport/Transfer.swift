@@ -68,11 +68,22 @@ package final class Transfer {
             headerList = try Self.append(name: name, value: value, to: headerList, url: url)
         }
 
+        var recipientList: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(recipientList) }
+        for recipient in request.mail?.recipients ?? [] {
+            guard let appended = curl_slist_append(recipientList, recipient) else {
+                throw TransferError(curlCode: Int32(bitPattern: CURLE_OUT_OF_MEMORY.rawValue), message: "curl_slist_append failed", url: url)
+            }
+            recipientList = appended
+        }
+
         return try withoutActuallyEscaping(sink) { sink in
             let context = CallbackContext(sink: sink)
+            context.upload = request.upload ?? []
             return try withExtendedLifetime(context) { () throws -> TransferResponse in
                 curl_easy_reset(handle)
-                try configure(request, headerList: headerList, context: Unmanaged.passUnretained(context).toOpaque())
+                try configure(
+                    request, headerList: headerList, recipients: recipientList, context: Unmanaged.passUnretained(context).toOpaque())
                 errorBuffer[0] = 0
                 let rc = curl_easy_perform(handle)
                 if let sinkError = context.sinkError {
@@ -85,7 +96,8 @@ package final class Transfer {
                 if status == 0 {
                     var scheme: UnsafePointer<CChar>?
                     try check(tw_curl_easy_getinfo_string(handle, CURLINFO_SCHEME, &scheme), url: url)
-                    if let scheme, String(cString: scheme).lowercased() == "file" {
+                    // file:// and sftp:// report 0 for success; one success check for callers.
+                    if let scheme, ["file", "sftp"].contains(String(cString: scheme).lowercased()) {
                         status = 200
                     }
                 }
@@ -99,12 +111,13 @@ package final class Transfer {
     private func configure(
         _ request: TransferRequest,
         headerList: UnsafeMutablePointer<curl_slist>?,
+        recipients: UnsafeMutablePointer<curl_slist>?,
         context: UnsafeMutableRawPointer
     ) throws(TransferError) {
         let url = request.redactedURL
         // libcurl copies string options (except POSTFIELDS), so temporary C strings suffice.
         try check(tw_curl_easy_setopt_string(handle, CURLOPT_URL, request.url), url: url)
-        try check(tw_curl_easy_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https,file"), url: url)
+        try check(tw_curl_easy_setopt_string(handle, CURLOPT_PROTOCOLS_STR, request.protocols), url: url)
         try check(tw_curl_easy_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0), url: url)
         // Timeouts must not use signals in a process that may have other threads.
         try check(tw_curl_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1), url: url)
@@ -124,6 +137,52 @@ package final class Transfer {
                 tw_curl_easy_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress))
             }
             try check(rc, url: url)
+        }
+        if let username = request.username {
+            try check(tw_curl_easy_setopt_string(handle, CURLOPT_USERNAME, username), url: url)
+        }
+        if let password = request.password {
+            try check(tw_curl_easy_setopt_string(handle, CURLOPT_PASSWORD, password), url: url)
+        }
+        if let sigV4 = request.awsSigV4 {
+            try check(tw_curl_easy_setopt_string(handle, CURLOPT_AWS_SIGV4, sigV4), url: url)
+        }
+        if let ssh = request.ssh {
+            try check(tw_curl_easy_setopt_long(handle, CURLOPT_SSH_AUTH_TYPES, Int(CURLSSH_AUTH_PUBLICKEY)), url: url)
+            try check(tw_curl_easy_setopt_string(handle, CURLOPT_SSH_PRIVATE_KEYFILE, ssh.privateKeyFile), url: url)
+            if let publicKey = ssh.publicKeyFile {
+                try check(tw_curl_easy_setopt_string(handle, CURLOPT_SSH_PUBLIC_KEYFILE, publicKey), url: url)
+            }
+            // Without CURLOPT_SSH_KEYFUNCTION libcurl rejects a host that is missing from the
+            // file or has another key: exactly the refusal we want.
+            if let knownHosts = ssh.knownHostsFile {
+                try check(tw_curl_easy_setopt_string(handle, CURLOPT_SSH_KNOWNHOSTS, knownHosts), url: url)
+            }
+        }
+        if request.listOnly {
+            try check(tw_curl_easy_setopt_long(handle, CURLOPT_DIRLISTONLY, 1), url: url)
+        }
+        if let mail = request.mail {
+            try check(tw_curl_easy_setopt_string(handle, CURLOPT_MAIL_FROM, "<\(mail.from)>"), url: url)
+            try check(tw_curl_easy_setopt_slist(handle, CURLOPT_MAIL_RCPT, recipients), url: url)
+            let useSSL = request.upgradeTLS == .required ? CURLUSESSL_ALL : CURLUSESSL_TRY
+            try check(tw_curl_easy_setopt_long(handle, CURLOPT_USE_SSL, Int(useSSL.rawValue)), url: url)
+        }
+        if let upload = request.upload {
+            try check(tw_curl_easy_setopt_long(handle, CURLOPT_UPLOAD, 1), url: url)
+            try check(tw_curl_easy_setopt_off_t(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(upload.count)), url: url)
+            try check(tw_curl_easy_setopt_pointer(handle, CURLOPT_READDATA, context), url: url)
+            try check(tw_curl_easy_setopt_read_callback(handle, CURLOPT_READFUNCTION) { buffer, size, count, user in
+                let context = Unmanaged<CallbackContext>.fromOpaque(user!).takeUnretainedValue()
+                let length = min(size * count, context.upload.count - context.uploadOffset)
+                guard length > 0, let buffer else { return 0 }
+                context.upload.withUnsafeBytes { bytes in
+                    UnsafeMutableRawPointer(buffer).copyMemory(
+                        from: bytes.baseAddress! + context.uploadOffset, byteCount: length)
+                }
+                context.uploadOffset += length
+                return length
+            }, url: url)
         }
         if let method = request.method {
             try check(tw_curl_easy_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method), url: url)
@@ -216,6 +275,9 @@ private final class CallbackContext {
     let sink: (UnsafeRawBufferPointer) throws -> Void
     var sinkError: (any Error)?
     var headers: [(name: String, value: String)] = []
+    /// The bytes an upload sends, and how many were handed to libcurl so far.
+    var upload: [UInt8] = []
+    var uploadOffset = 0
 
     init(sink: @escaping (UnsafeRawBufferPointer) throws -> Void) {
         self.sink = sink

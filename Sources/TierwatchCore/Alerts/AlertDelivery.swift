@@ -42,6 +42,7 @@ package struct AlertDelivery {
     }
 
     private func attempt(_ notification: OutboxRecord) throws(TierwatchError) -> Outcome {
+        if notification.kind == .email { return try attemptMail(notification) }
         let number = notification.attempts + 1
         let now = context.now
         var httpStatus: Int?
@@ -102,6 +103,37 @@ package struct AlertDelivery {
         return Outcome(notification: notification, status: status, httpStatus: httpStatus, error: failure)
     }
 
+    /// One SMTP attempt for a mailed report: the same outbox, records and retry schedule as
+    /// a webhook; only the transfer differs (see ``MailSender``).
+    private func attemptMail(_ notification: OutboxRecord) throws(TierwatchError) -> Outcome {
+        let number = notification.attempts + 1
+        let now = context.now
+        var status = "delivered"
+        var failure = ""
+        var next = now
+        var code: Int?
+        do throws(MailSender.Problem) {
+            code = try MailSender.send(notification, context: context)
+        } catch {
+            switch error {
+            case .retry(let message):
+                failure = message
+                if let delay = RetrySchedule.delay(afterAttempt: number, webhookID: notification.webhookID) {
+                    status = "pending"
+                    next = now + delay
+                } else {
+                    status = "failed"
+                    failure = message + "; gave up after \(number) attempts"
+                }
+            case .permanent(let message):
+                status = "failed"
+                failure = message
+            }
+        }
+        try store.recordAttempt(notification.id, attempt: number, at: now, httpStatus: code, error: failure, status: status, nextAttemptAt: next)
+        return Outcome(notification: notification, status: status, httpStatus: code, error: failure)
+    }
+
     private enum DeliveryProblem: Error {
         /// Worth trying again on the schedule (the receiver or the network may recover).
         case retry(String)
@@ -154,7 +186,7 @@ package struct AlertDelivery {
             ]
         case .pagerduty:
             body = PagerDutyFormat.withRoutingKey(body, key: try secret())
-        case .slack, .teams, .alertmanager:
+        case .slack, .teams, .alertmanager, .email:
             // Not signed by their formats; the id still lets a receiver deduplicate.
             headers.append(("webhook-id", notification.webhookID))
         }

@@ -30,6 +30,8 @@ package enum ReceiverKind: String, CaseIterable, Sendable {
     case pagerduty
     /// The Alertmanager webhook (version 4) shape, for receivers that already read it.
     case alertmanager
+    /// A mailed report (the `mail` section), not an alert receiver; it shares the outbox.
+    case email
 }
 
 /// One place notifications go, as the job file names it.
@@ -150,7 +152,7 @@ package struct AlertSettings: Sendable, Equatable {
             cursor.problem("missing key \"type\"")
             return nil
         }
-        guard let kind = typeMember.choice(ReceiverKind.allCases.map(\.rawValue)).flatMap(ReceiverKind.init(rawValue:)) else { return nil }
+        guard let kind = typeMember.choice(ReceiverKind.allCases.filter { $0 != .email }.map(\.rawValue)).flatMap(ReceiverKind.init(rawValue:)) else { return nil }
         let name = members["name"]?.string() ?? kind.rawValue
         if !JobDefinition.isValidID(name) { members["name"]?.problem("expected lower-case letters, digits, '-', '_' or '.'") }
         let url = members["url"]?.string()

@@ -43,6 +43,8 @@ package struct NotificationContent: Sendable {
         case .teams: TeamsFormat.body(self)
         case .pagerduty: PagerDutyFormat.body(self)
         case .alertmanager: AlertmanagerFormat.body(self)
+        // Alerts are never mailed (a report is, see Mail/); the webhook envelope is the fallback.
+        case .email: WebhookFormat.body(self)
         }
     }
 

@@ -14,6 +14,8 @@ package struct InputSpec: Sendable, Equatable {
     package var maxRejectRate: Double
     /// When true, no file matching is not an error (the input is empty).
     package var optional: Bool
+    /// How remote paths (`https://`, `sftp://`, `s3://`) are fetched (see Ingest/Sources).
+    package var source = SourceSettings()
 }
 
 /// A fixed exchange rate as an exact fraction.
@@ -80,6 +82,8 @@ package struct JobDefinition: Sendable {
 
     /// Breach-risk alert rules and receivers (`alerts`).
     package var alerts = AlertSettings()
+    /// Mailing the executive report (`mail`); nil sends no mail.
+    package var mail: MailSettings?
 
     /// The identifier rule for job ids (file stems): safe in paths, URLs and SQL.
     package static func isValidID(_ id: String) -> Bool {
@@ -110,7 +114,7 @@ package struct JobDefinition: Sendable {
             let members = cursor.object(allowed: [
                 "schemaVersion", "description", "title", "schedule", "period", "timezone", "inputs", "policy",
                 "consent_signals", "currency", "fail_on", "warn_on", "pseudonym_key_env", "outputs", "alerts",
-                "expected_holdout_share", "report_base_url",
+                "expected_holdout_share", "report_base_url", "mail",
             ])
         else { return nil }
         func required(_ key: String) -> JSONCursor? {
@@ -214,6 +218,7 @@ package struct JobDefinition: Sendable {
         job.alerts = alerts
         job.csvDefaultMode = csvDefaultMode
         job.csvModes = csvModes
+        job.mail = members["mail"].flatMap(MailSettings.read)
         return job
     }
 
@@ -221,7 +226,7 @@ package struct JobDefinition: Sendable {
         guard
             let members = cursor.object(allowed: [
                 "path", "columns", "constants", "values", "max_reject_rate", "optional",
-            ])
+            ] + SourceSettings.keys)
         else { return nil }
         let canonical = kind.columns.map(\.name)
         var paths: [String] = []
@@ -255,9 +260,11 @@ package struct JobDefinition: Sendable {
         }
         let rate = members["max_reject_rate"]?.number(in: 0...1) ?? 0.01
         let optional = members["optional"]?.bool() ?? (kind == .erasures)
-        return InputSpec(
+        var spec = InputSpec(
             paths: paths, columns: columns, constants: constants, values: values, maxRejectRate: rate,
             optional: optional)
+        spec.source = SourceSettings.read(members, paths: paths, pathCursor: members["path"])
+        return spec
     }
 
     private static func readCurrency(_ cursor: JSONCursor) -> CurrencySettings? {

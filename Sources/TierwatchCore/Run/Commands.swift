@@ -21,7 +21,11 @@ package struct Commands {
             context.output("tierwatch \(context.toolVersion)")
             return 0
         case .run(let jobs, let allDue):
-            return allDue ? try runDue(noDeliver: invocation.noDeliver) : try run(jobs, invocation)
+            var runContext = context
+            runContext.refetch = invocation.refetch
+            runContext.noDeliver = invocation.noDeliver
+            let commands = Commands(context: runContext)
+            return allDue ? try commands.runDue(noDeliver: invocation.noDeliver) : try commands.run(jobs, invocation)
         case .jobs: return try listJobs()
         case .validate(let ids): return try validate(ids)
         case .history(let id): return try history(id)

@@ -30,6 +30,8 @@ package struct Invocation: Sendable, Equatable {
     package var quiet = false
     /// `run --no-deliver`: queue notifications but leave sending to `tierwatch deliver`.
     package var noDeliver = false
+    /// `run --refetch`: fetch remote inputs again instead of reading the download cache.
+    package var refetch = false
     /// `generate` options, kept as given.
     package var generateOptions: [String: String] = [:]
 
@@ -56,7 +58,8 @@ package struct Invocation: Sendable, Equatable {
           alerts history                                 every alert, silences and notifications
           deliver [--replay ID]                          send due notifications (cron, every few minutes),
                                                          or resend one now
-          run ... --no-deliver                           queue notifications without sending them
+          run ... --no-deliver                           queue notifications without sending them (and mail nothing)
+          run ... --refetch                              fetch remote inputs again instead of reading the cache
 
         periods: --period 2026-W46 | 2026-11-16 | 2026-11, or --from 2026-11-01 --to 2026-11-15 (inclusive)
 
@@ -79,7 +82,7 @@ package struct Invocation: Sendable, Equatable {
             "--match",
         ]
         var matches: [String] = []
-        let switches: Set<String> = ["--all-due", "--quiet", "-q", "--gzip", "--help", "-h", "--version", "--no-deliver"]
+        let switches: Set<String> = ["--all-due", "--quiet", "-q", "--gzip", "--help", "-h", "--version", "--no-deliver", "--refetch"]
         var index = 0
         while index < arguments.count {
             let argument = arguments[index]
@@ -179,6 +182,10 @@ package struct Invocation: Sendable, Equatable {
         invocation.noDeliver = flags.contains("--no-deliver")
         if invocation.noDeliver {
             guard case .run = command else { throw TierwatchError(.usage, "--no-deliver is an option of run") }
+        }
+        invocation.refetch = flags.contains("--refetch")
+        if invocation.refetch {
+            guard case .run = command else { throw TierwatchError(.usage, "--refetch is an option of run") }
         }
         for key in ["--out", "--events", "--seed", "--start", "--days", "--subjects", "--dialect", "--invalid-rows"] {
             if let value = options[key] { invocation.generateOptions[String(key.dropFirst(2))] = value }

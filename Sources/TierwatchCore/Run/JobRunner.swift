@@ -41,8 +41,9 @@ package struct JobRunner {
         var rejects: RejectLog?
         do throws(TierwatchError) {
             var files: [InputKind: [ResolvedFile]] = [:]
-            for (kind, spec) in job.inputs {
-                files[kind] = try InputResolver.resolve(spec, kind: kind, jobDirectory: job.directory)
+            let fetcher = SourceFetcher(context: context, job: job, period: period)
+            for kind in InputKind.allCases {
+                if let spec = job.inputs[kind] { files[kind] = try fetcher.resolve(spec, kind: kind) }
             }
             let key = context.environment[job.pseudonymKeyEnvironment].flatMap { $0.isEmpty ? nil : $0 }
             if key == nil && PseudonymKeyWarning.first(job.pseudonymKeyEnvironment) {
@@ -164,6 +165,13 @@ package struct JobRunner {
             job: job, period: period, figures: figures, previousViolations: previous?.violations, runNumber: number,
             links: AlertLinks.make(job: job, periodLabel: period.label, reportFolder: folder))
         try AlertLifecycle(store: store, job: job, context: context).apply(evaluation)
+        // The report mail joins the outbox after the run is recorded; it never changes the run's status.
+        do throws(TierwatchError) {
+            try MailQueue(store: store, context: context).enqueue(
+                job: job, period: period, runID: runID, status: status, summary: summary, reportFolder: folder)
+        } catch {
+            context.errorOutput("tierwatch: \(job.id): cannot queue the report mail: \(error)")
+        }
         return RunOutcome(status: status, runNumber: number, runID: runID, reportFolder: folder, summary: summary)
     }
 

@@ -1,3 +1,5 @@
+import Glibc
+
 /// What a command may know about the world: the clock, the environment and where things
 /// live. Injected, never read ad hoc, so tests and reruns are reproducible.
 package struct RunContext: Sendable {
@@ -17,6 +19,16 @@ package struct RunContext: Sendable {
     /// timestamps far from their clock, so a signature must carry the actual send time even
     /// when `--now` pretends otherwise for scheduling. Nil uses ``now``.
     package var attemptClock: (@Sendable () -> Int64)? = nil
+    /// `run --refetch`: download remote inputs again (conditionally) instead of reusing the cache.
+    package var refetch = false
+    /// `run --no-deliver`: queue alert notifications without sending them, and queue no mail.
+    package var noDeliver = false
+    /// Waits the given milliseconds (fetch retries back off with it); injected for tests.
+    package var sleep: @Sendable (Int64) -> Void = { milliseconds in
+        var request = timespec(tv_sec: Int(milliseconds / 1000), tv_nsec: Int(milliseconds % 1000) * 1_000_000)
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+    }
 
     package init(
         now: Int64, environment: [String: String], jobsDirectory: String, reportsDirectory: String, statePath: String,
@@ -37,6 +49,12 @@ package struct RunContext: Sendable {
 
     /// The instant of a delivery attempt (see ``attemptClock``).
     package func attemptTime() -> Int64 { attemptClock?() ?? now }
+
+    /// Folder for downloaded inputs (`<job>/<period>/<input>/`), beside the state database.
+    package var cacheDirectory: String {
+        let parent = FileTree.parent(of: statePath)
+        return (parent.isEmpty ? "." : parent) + "/cache"
+    }
 
     /// Folder for per-job lock files, beside the state database.
     package var lockDirectory: String {

@@ -67,6 +67,8 @@ package struct OutboxRecord: Sendable {
     package var lastStatus: Int?
     package var lastError: String
     package var deliveredAt: Int64?
+    /// Kind-specific settings as JSON (mail: envelope, credential variable names, TLS).
+    package var options: String = ""
 }
 
 /// The alert tables of the state database (schema version 2).
@@ -307,7 +309,7 @@ extension StateStore {
     // MARK: - outbox
 
     private static let outboxColumns =
-        "id, webhook_id, job_id, receiver, kind, url, url_env, secret_env, allow_insecure, timeout_seconds, body, summary, created_at, next_attempt_at, attempts, status, last_status, last_error, delivered_at"
+        "id, webhook_id, job_id, receiver, kind, url, url_env, secret_env, allow_insecure, timeout_seconds, body, summary, created_at, next_attempt_at, attempts, status, last_status, last_error, delivered_at, options"
 
     private func outbox(_ row: SQLiteRow) -> OutboxRecord {
         OutboxRecord(
@@ -318,7 +320,7 @@ extension StateStore {
             body: row.text("body") ?? "", summary: row.text("summary") ?? "", createdAt: row.integer("created_at") ?? 0,
             nextAttemptAt: row.integer("next_attempt_at") ?? 0, attempts: Int(row.integer("attempts") ?? 0),
             status: row.text("status") ?? "", lastStatus: row.integer("last_status").map { Int($0) },
-            lastError: row.text("last_error") ?? "", deliveredAt: row.integer("delivered_at"))
+            lastError: row.text("last_error") ?? "", deliveredAt: row.integer("delivered_at"), options: row.text("options") ?? "")
     }
 
     /// Queues one notification (inside the caller's transaction) and returns its id.

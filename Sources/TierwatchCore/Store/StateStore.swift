@@ -35,7 +35,7 @@ package struct TierFigureRecord: Sendable, Equatable {
 /// The run history in one SQLite file: what ran, when, on which inputs, with what result.
 package final class StateStore {
     let database: SQLiteDatabase
-    package static let schemaVersion = 2
+    package static let schemaVersion = 3
 
     package init(path: String) throws(TierwatchError) {
         try FileTree.makeParent(of: path)
@@ -56,6 +56,7 @@ package final class StateStore {
         }
         if version < 1 { try migrateToVersion1() }
         if version < 2 { try migrateAlerts() }
+        if version < 3 { try migrateMailOutbox() }
     }
 
     private func migrateToVersion1() throws {
