@@ -73,8 +73,9 @@ struct RemoteSourceTests {
             #expect(paths.count == files.count, "every page of the export is read")
             #expect(paths.first == "\(servers.httpsBase)/pages/\(folder)")
         } else {
-            // The ISO week 2026-W46 (9-15 November, Stockholm) and one day either side: exactly these objects.
-            let expected = (8...16).map { "events-2026-11-\($0 < 10 ? "0" : "")\($0).csv.gz" }
+            // The ISO week 2026-W46 in Stockholm is 8 Nov 23:00Z to 15 Nov 23:00Z: exactly the
+            // eight UTC-dated daily files it overlaps, no more.
+            let expected = (8...15).map { "events-2026-11-\($0 < 10 ? "0" : "")\($0).csv.gz" }
             #expect(paths.map { String($0.split(separator: "/").last ?? "") } == expected)
             #expect(paths.allSatisfy { $0.hasPrefix(kind == "s3" ? "s3://exports/\(folder)/daily/" : "sftp://127.0.0.1:") }, "\(paths)")
         }

@@ -83,3 +83,27 @@ struct SourceAndMailUnitTests {
         #expect(MIMEMessage.rfc5322Date(1_795_413_600_000) == "Mon, 23 Nov 2026 06:00:00 +0000")
     }
 }
+
+@Suite("Which dated objects belong to a period")
+struct ObjectSelectionTests {
+    static func days(_ zone: String, margin: Int, _ selection: ObjectSelection = .period) throws -> [Int] {
+        let period = try PeriodCalendar(timeZoneIdentifier: "Europe/Stockholm").period(label: "2026-W46")
+        var settings = SourceSettings()
+        settings.dateTimeZone = zone
+        settings.dateMarginDays = margin
+        return (1...30).filter { day in
+            ObjectDates.selects("daily/events-2026-11-\(day < 10 ? "0" : "")\(day).csv.gz", selection, period: period, settings: settings)
+        }
+    }
+
+    @Test("exactly the objects whose day overlaps the period, in the source's zone, widened by the margin")
+    func exact() throws {
+        #expect(try Self.days("UTC", margin: 0) == Array(8...15), "UTC days overlapping 8 Nov 23:00Z to 15 Nov 23:00Z")
+        #expect(try Self.days("Europe/Stockholm", margin: 0) == Array(9...15))
+        #expect(try Self.days("Europe/Stockholm", margin: 1) == Array(8...16))
+        #expect(try Self.days("America/New_York", margin: 0) == Array(8...15))
+        #expect(try Self.days("UTC", margin: 0, .throughPeriod) == Array(1...15))
+        #expect(try Self.days("UTC", margin: 0, .all) == Array(1...30))
+    }
+}
+

@@ -61,9 +61,9 @@ package struct SourceFetcher {
         case .https, .http:
             objects = try HTTPSource(session: session).fetch(location)
         case .sftp:
-            objects = try SFTPSource(session: session).fetch(location, select: { ObjectDates.selects($0, selection, period: period, job: job) })
+            objects = try SFTPSource(session: session).fetch(location, select: { ObjectDates.selects($0, selection, period: period, settings: spec.source) })
         case .s3:
-            objects = try S3Source(session: session).fetch(location, select: { ObjectDates.selects($0, selection, period: period, job: job) })
+            objects = try S3Source(session: session).fetch(location, select: { ObjectDates.selects($0, selection, period: period, settings: spec.source) })
         }
         try cache.finish(keeping: objects.map(\.source))
         return objects.map { ResolvedFile(absolute: folder + "/" + $0.file, display: $0.source) }
@@ -284,16 +284,19 @@ package enum ObjectDates {
 
     /// Whether an object dated by its name belongs to the run.
     ///
-    /// `period` takes one day either side of the period's local days: exports are often
-    /// dated in UTC or the exporter's zone, and late events land in the next day's file.
-    /// Rows outside the period are read but not counted, so the margin changes no figure.
-    static func selects(_ name: String, _ selection: ObjectSelection, period: ReportPeriod, job: JobDefinition) -> Bool {
+    /// An object named for day D holds what happened during D in the source's
+    /// `date_timezone` (UTC unless the job says otherwise). `period` takes exactly the
+    /// objects whose day, widened by `date_margin_days` on each side, overlaps the period;
+    /// `through_period` every object whose (widened) day starts before the period ends.
+    package static func selects(_ name: String, _ selection: ObjectSelection, period: ReportPeriod, settings: SourceSettings) -> Bool {
         if selection == .all { return true }
-        guard let date = find(in: name), let calendar = try? PeriodCalendar(timeZoneIdentifier: job.timeZone) else { return false }
-        func dayNumber(_ d: (year: Int, month: Int, day: Int)) -> Int { CivilDate(year: d.year, month: d.month, day: d.day).dayNumber }
-        let day = dayNumber((date / 10_000, date / 100 % 100, date % 100))
-        let first = dayNumber(calendar.localDate(of: period.start)) - 1
-        let last = dayNumber(calendar.localDate(of: period.end - 1)) + 1
-        return day <= last && (selection == .throughPeriod || day >= first)
+        guard let date = find(in: name), let calendar = try? PeriodCalendar(timeZoneIdentifier: settings.dateTimeZone) else {
+            return false
+        }
+        let day = CivilDate(year: date / 10_000, month: date / 100 % 100, day: date % 100)
+        guard let first = try? calendar.period(label: day.adding(days: -settings.dateMarginDays).label),
+            let last = try? calendar.period(label: day.adding(days: settings.dateMarginDays).label)
+        else { return false }
+        return first.start < period.end && (selection == .throughPeriod || last.end > period.start)
     }
 }

@@ -44,6 +44,11 @@ package struct SourceSettings: Sendable, Equatable {
     package var s3 = S3Settings()
     package var pagination: Pagination = .none
     package var selection: ObjectSelection?
+    /// The zone the dates in object names are in (`date_timezone`, default UTC).
+    package var dateTimeZone = "UTC"
+    /// Extra days taken on each side of the period (`date_margin_days`, default 0): for
+    /// exporters that file late events under the next day.
+    package var dateMarginDays = 0
     package var connectTimeoutSeconds = 15
     package var timeoutSeconds = 600
     /// Attempts after the first for transient failures (timeouts, 5xx, resets).
@@ -57,13 +62,14 @@ package struct SourceSettings: Sendable, Equatable {
         a.headers.map { "\($0.name): \($0.value)" } == b.headers.map { "\($0.name): \($0.value)" } && a.caFile == b.caFile
             && a.knownHosts == b.knownHosts && a.acceptUnknownHostKeys == b.acceptUnknownHostKeys
             && a.identityFile == b.identityFile && a.s3 == b.s3 && a.pagination == b.pagination && a.selection == b.selection
+            && a.dateTimeZone == b.dateTimeZone && a.dateMarginDays == b.dateMarginDays
             && a.connectTimeoutSeconds == b.connectTimeoutSeconds && a.timeoutSeconds == b.timeoutSeconds
             && a.retries == b.retries && a.retryDelayMilliseconds == b.retryDelayMilliseconds
     }
 
     /// The keys an input may carry besides the local-file ones.
     package static let keys = [
-        "headers", "ca_file", "known_hosts", "accept_unknown_host_keys", "identity_file", "s3", "pagination", "select",
+        "headers", "ca_file", "known_hosts", "accept_unknown_host_keys", "identity_file", "s3", "pagination", "select", "date_timezone", "date_margin_days",
         "connect_timeout_seconds", "timeout_seconds", "retries", "retry_delay_seconds",
     ]
 
@@ -114,6 +120,15 @@ package struct SourceSettings: Sendable, Equatable {
         if let text = members["select"]?.choice(ObjectSelection.allCases.map(\.rawValue)) {
             settings.selection = ObjectSelection(rawValue: text)
         }
+        if let member = members["date_timezone"], let zone = member.string() {
+            do throws(PeriodError) {
+                _ = try PeriodCalendar(timeZoneIdentifier: zone)
+                settings.dateTimeZone = zone
+            } catch {
+                member.problem("\(error) (expected an IANA name such as \"UTC\" or \"America/New_York\")")
+            }
+        }
+        settings.dateMarginDays = members["date_margin_days"]?.integer(in: 0...31) ?? settings.dateMarginDays
         settings.connectTimeoutSeconds = members["connect_timeout_seconds"]?.integer(in: 1...300) ?? settings.connectTimeoutSeconds
         settings.timeoutSeconds = members["timeout_seconds"]?.integer(in: 1...86_400) ?? settings.timeoutSeconds
         settings.retries = members["retries"]?.integer(in: 0...10) ?? settings.retries
