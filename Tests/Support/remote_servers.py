@@ -115,6 +115,27 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.answer(401, b"unauthorized\n", [("WWW-Authenticate", "Bearer")])
         if parts[0] == "files":
             return self.serve_file("/".join(parts[1:]))
+        if parts[0] == "slow":
+            # /slow/<file>: the file in 64-byte pieces, a quarter second apart (for kills mid-download).
+            path = os.path.join(http_root, "/".join(parts[1:]))
+            if not os.path.isfile(path):
+                return self.answer(404, b"not found\n")
+            data = open(path, "rb").read()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            for start in range(0, len(data), 64):
+                try:
+                    self.wfile.write(data[start:start + 64])
+                    self.wfile.flush()
+                except OSError:
+                    return
+                time.sleep(0.25)
+            return
+        if parts[0] == "hang":
+            # /hang/<anything>: accepts the request and never answers.
+            time.sleep(120)
+            return
         if parts[0] == "flaky":
             key = "/".join(parts[1:])
             if key not in flaky_seen:

@@ -144,6 +144,46 @@ struct RemoteSourceTests {
         #expect(tiers.contains("\none_to_many,2,"), "one more delivery than before: \(tiers)")
     }
 
+    @Test("a download killed half-way leaves nothing a later run trusts; the next run downloads it again")
+    func killedDownload() throws {
+        let servers = try RemoteServers.get()
+        let w = try Workspace()
+        _ = try httpsJob(w, servers, route: "slow")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tierwatchBinary)
+        process.arguments = ["run", "audit", "--period", "2026-11-22", "--jobs", w.jobs, "--reports", w.reports, "--state", w.state]
+        process.environment = ProcessInfo.processInfo.environment.merging(servers.environment) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // The slow route trickles 64 bytes every quarter second: after 1.5 s the download is mid-way.
+        usleep(1_500_000)
+        #expect(process.isRunning, "still downloading")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let cache = w.root + "/state/cache/audit/2026-11-22/events"
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: cache)) ?? []
+        #expect(left.allSatisfy { $0.hasSuffix(".partial") || $0.hasPrefix(".") || $0 == "manifest.json" } , "only a partial file may be left: \(left)")
+        #expect(!w.exists("Reports/audit/2026-11-22"), "no report from a killed run")
+        let next = try w.tierwatch(["run", "audit", "--period", "2026-11-22"], environment: servers.environment, timeout: 120)
+        #expect(next.status == 0, "\(next.stderr)")
+        let tiers = try w.read("Reports/audit/2026-11-22/metrics_by_tier.csv")
+        #expect(tiers.contains("\none_to_many,1,1,0,1,0,0,0,1,1,"), "\(tiers)")
+    }
+
+    @Test("a server that never answers trips the transfer timeout, is retried, and ends as a temporary failure")
+    func hangingServer() throws {
+        let servers = try RemoteServers.get()
+        let w = try Workspace()
+        _ = try httpsJob(w, servers, route: "hang", extra: #", "timeout_seconds": 2, "retries": 1"#)
+        let started = Date()
+        let result = try w.tierwatch(["run", "audit", "--period", "2026-11-22"], environment: servers.environment, timeout: 60)
+        #expect(result.status == 75, "\(result.stderr)")
+        #expect(result.stderr.contains("gave up after 2 attempts"), "\(result.stderr)")
+        #expect(Date().timeIntervalSince(started) < 20, "two attempts of at most 2 s each")
+        #expect(!result.stderr.contains(servers.string("http_token")))
+    }
+
     @Test("a cached download that no longer matches its manifest, a partial file, or an unlisted file is never trusted")
     func damagedCacheIsRefetched() throws {
         let servers = try RemoteServers.get()
