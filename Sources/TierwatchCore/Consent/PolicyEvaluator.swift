@@ -95,7 +95,7 @@ package final class PolicyEvaluator {
     @inline(__always)
     package func check(_ use: Use, into violations: inout [Violation]) -> Bool {
         if sensitive.count < categories.count { refreshCategories() }
-        if let erased = erasure(of: use.subject), erased <= use.instant {
+        if erasures.count > 0, let erased = erasure(of: use.subject), erased <= use.instant {
             violations.append(Violation(rule: .afterErasure, state: nil, point: nil, categories: []))
         }
         let regime = regimes[use.jurisdiction]
@@ -163,7 +163,7 @@ package final class PolicyEvaluator {
             violations.append(Violation(rule: .categoryNotAllowed, state: nil, point: nil, categories: notAllowed))
         }
         // Data in use again after its erasure was done: the list it came from was re-imported.
-        if let fulfilled = fulfilment(of: use.subject), fulfilled <= use.instant {
+        if fulfilments.count > 0, let fulfilled = fulfilment(of: use.subject), fulfilled <= use.instant {
             violations.append(Violation(rule: .resurrection, state: nil, point: nil, categories: []))
         }
         return checked
