@@ -234,7 +234,8 @@ class Capture:
             f.write(envelope.original_content)
         with open(base + ".json.tmp", "w") as f:
             json.dump({"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
-                       "tls": session.ssl is not None, "authenticated": session.authenticated}, f)
+                       "tls": session.ssl is not None or server.transport.get_extra_info("sslcontext") is not None,
+                       "authenticated": session.authenticated}, f)
         os.rename(base + ".json.tmp", base + ".json")
         return "250 OK"
 
@@ -247,6 +248,11 @@ starttls = Controller(Capture("starttls"), hostname="127.0.0.1", port=free_port(
 starttls.start()
 plain = Controller(Capture("plain"), hostname="127.0.0.1", port=free_port())
 plain.start()
+# Implicit TLS (SMTPS, port-465 style): TLS from the first byte, then AUTH.
+# (aiosmtpd's auth_require_tls only counts STARTTLS, so it is off here: the transport is TLS.)
+smtps = Controller(Capture("smtps"), hostname="127.0.0.1", port=free_port(), ssl_context=tls_context(),
+                   authenticator=authenticator, auth_require_tls=False)
+smtps.start()
 
 info = {
     "ca_file": ca_file, "https_port": https.server_address[1], "http_root": http_root, "http_log": http_log,
@@ -254,7 +260,7 @@ info = {
     "ssh_key": os.path.join(ssh, "user_key"), "known_hosts": os.path.join(ssh, "known_hosts"),
     "other_known_hosts": os.path.join(ssh, "other_known_hosts"), "s3_endpoint": endpoint,
     "aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"],
-    "smtp_starttls_port": starttls.port, "smtp_plain_port": plain.port, "smtp_user": SMTP_USER,
+    "smtp_starttls_port": starttls.port, "smtp_plain_port": plain.port, "smtps_port": smtps.port, "smtp_user": SMTP_USER,
     "smtp_password": SMTP_PASSWORD, "mail_dir": mail_dir,
 }
 with open(os.path.join(work, "servers.json.tmp"), "w") as f:

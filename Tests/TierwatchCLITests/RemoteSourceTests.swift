@@ -329,15 +329,34 @@ struct RemoteSourceTests {
 
     // MARK: - mail
 
-    private func mailJob(_ w: Workspace, _ servers: RemoteServers, id: String = "weekly", port: String = "smtp_starttls_port", extra: String = "") throws {
+    private func mailJob(
+        _ w: Workspace, _ servers: RemoteServers, id: String = "weekly", port: String = "smtp_starttls_port", scheme: String = "smtp",
+        extra: String = ""
+    ) throws {
         let mail = """
             "report_base_url": "https://reports.example.com/tierwatch",
-            "mail": {"smtp": "smtp://127.0.0.1:\(servers.int(port))", "from": "tierwatch@example.com",
+            "mail": {"smtp": "\(scheme)://127.0.0.1:\(servers.int(port))", "from": "tierwatch@example.com",
                      "to": ["cmo@example.com", "compliance@example.se"], "cc": "cfo@example.com",
                      "subject": "Veckorapport {period}: samtycke åäö — Отчёт за неделю {from}",
                      "username_env": "SMTP_USER", "password_env": "SMTP_PASS", "ca_file": "\(servers.caFile)"\(extra)}
             """
         try weeklyJob(w, id: id, extra: mail)
+    }
+
+    @Test("smtps:// speaks TLS from the first byte, verifies the server against the job's CA, and authenticates")
+    func mailOverImplicitTLS() throws {
+        let servers = try RemoteServers.get()
+        let w = try Workspace()
+        try mailJob(w, servers, port: "smtps_port", scheme: "smtps")
+        let before = servers.messages("smtps")
+        let result = try w.tierwatch(["run", "weekly", "--period", "2026-W46", "--now", "2026-11-23T06:00:00Z"], environment: servers.environment)
+        #expect(result.status == 1, "\(result.stderr)")
+        let sent = servers.messages("smtps").filter { !before.contains($0) }
+        try #require(sent.count == 1)
+        let mail = try ParsedMail(sent[0])
+        #expect(mail.envelope["tls"] as? Bool == true && mail.envelope["authenticated"] as? Bool == true)
+        #expect(mail.subject == "Veckorapport 2026-W46: samtycke åäö — Отчёт за неделю 2026-11-09")
+        #expect(!result.stderr.contains(servers.string("smtp_password")))
     }
 
     @Test("the weekly report is mailed over STARTTLS with AUTH: UTF-8 subject, text and HTML alternatives, CSV attachments, Date and Message-ID")
