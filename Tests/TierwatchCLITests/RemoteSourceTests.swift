@@ -359,6 +359,24 @@ struct RemoteSourceTests {
         #expect(!result.stderr.contains(servers.string("smtp_password")))
     }
 
+    @Test("deliver --replay resends a mail now, as the same message (same Message-ID)")
+    func replayMail() throws {
+        let servers = try RemoteServers.get()
+        let w = try Workspace()
+        try mailJob(w, servers)
+        let before = servers.messages("starttls")
+        #expect(try w.tierwatch(["run", "weekly", "--period", "2026-W46", "--now", "2026-11-23T06:00:00Z"], environment: servers.environment).status == 1)
+        let first = servers.messages("starttls").filter { !before.contains($0) }
+        try #require(first.count == 1)
+        let replay = try w.tierwatch(["deliver", "--replay", "1", "--now", "2026-11-24T06:00:00Z"], environment: servers.environment)
+        #expect(replay.status == 0, "\(replay.stderr)")
+        let sent = servers.messages("starttls").filter { !before.contains($0) }
+        try #require(sent.count == 2)
+        let (a, b) = (try ParsedMail(sent[0]), try ParsedMail(sent[1]))
+        #expect(a.json["message_id"] as? String == b.json["message_id"] as? String)
+        #expect(a.subject == b.subject)
+    }
+
     @Test("the weekly report is mailed over STARTTLS with AUTH: UTF-8 subject, text and HTML alternatives, CSV attachments, Date and Message-ID")
     func mailTheReport() throws {
         let servers = try RemoteServers.get()
