@@ -378,8 +378,8 @@ package final class RunEngine {
                 let category = categories.intern(item)
                 if !categorySetItems[first...].contains(category) { categorySetItems.append(category) }
             }
-                start = index + 1
-            }
+            start = index + 1
+        }
     }
 
     /// A plain-language account of why a violation was raised, with its evidence.
