@@ -82,17 +82,8 @@ package struct AlertDelivery {
             }
         } catch {
             switch error {
-            case .retry(let message):
-                failure = message
-                if let delay = RetrySchedule.delay(afterAttempt: number, webhookID: notification.webhookID) {
-                    next = now + delay
-                } else {
-                    status = "failed"
-                    failure = message + "; gave up after \(number) attempts"
-                }
-            case .permanent(let message):
-                status = "failed"
-                failure = message
+            case .retry(let message): (status, failure, next) = Self.afterFailure(message, retry: true, attempt: number, notification, now: now)
+            case .permanent(let message): (status, failure, next) = Self.afterFailure(message, retry: false, attempt: number, notification, now: now)
             }
         }
         try store.recordAttempt(
@@ -116,22 +107,24 @@ package struct AlertDelivery {
             code = try MailSender.send(notification, context: context)
         } catch {
             switch error {
-            case .retry(let message):
-                failure = message
-                if let delay = RetrySchedule.delay(afterAttempt: number, webhookID: notification.webhookID) {
-                    status = "pending"
-                    next = now + delay
-                } else {
-                    status = "failed"
-                    failure = message + "; gave up after \(number) attempts"
-                }
-            case .permanent(let message):
-                status = "failed"
-                failure = message
+            case .retry(let message): (status, failure, next) = Self.afterFailure(message, retry: true, attempt: number, notification, now: now)
+            case .permanent(let message): (status, failure, next) = Self.afterFailure(message, retry: false, attempt: number, notification, now: now)
             }
         }
         try store.recordAttempt(notification.id, attempt: number, at: now, httpStatus: code, error: failure, status: status, nextAttemptAt: next)
         return Outcome(notification: notification, status: status, httpStatus: code, error: failure)
+    }
+
+    /// What a failed attempt of either kind leaves: the next try on the Standard Webhooks
+    /// schedule, or `failed` once the schedule is spent or when retrying cannot help.
+    private static func afterFailure(
+        _ message: String, retry: Bool, attempt: Int, _ notification: OutboxRecord, now: Int64
+    ) -> (status: String, failure: String, next: Int64) {
+        guard retry else { return ("failed", message, now) }
+        guard let delay = RetrySchedule.delay(afterAttempt: attempt, webhookID: notification.webhookID) else {
+            return ("failed", message + "; gave up after \(attempt) attempts", now)
+        }
+        return ("pending", message, now + delay)
     }
 
     private enum DeliveryProblem: Error {

@@ -87,30 +87,12 @@ package struct MailQueue {
         if !notes.isEmpty, let body = html.range(of: "<body") .flatMap({ html[$0.upperBound...].firstIndex(of: ">") }) {
             let note =
                 "\n<p class=\"mail-note\"><strong>Not attached:</strong> "
-                + notes.map(HTMLText.escape).joined(separator: "<br>") + "</p>"
+                + notes.map(HTMLPage.escape).joined(separator: "<br>") + "</p>"
             html.insert(contentsOf: note, at: html.index(after: body))
         }
         var message = MIMEMessage(from: mail.from, to: mail.to, subject: subject, date: context.now, text: text, html: html)
         message.cc = mail.cc
         message.attachments = attachments
         return message
-    }
-}
-
-/// HTML escaping for the few values the mail adds to the report page.
-enum HTMLText {
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
     }
 }
