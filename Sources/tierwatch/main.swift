@@ -36,6 +36,12 @@ do {
         statePath: invocation.statePath ?? environment["TIERWATCH_STATE"] ?? ".tierwatch/state.sqlite3",
         interactive: isatty(STDOUT_FILENO) == 1, quiet: invocation.quiet, toolVersion: tierwatchVersion,
         output: { write($0, to: .standardOutput) }, errorOutput: { write($0, to: .standardError) })
+    if let threads = invocation.threads ?? environment["TIERWATCH_THREADS"] {
+        guard let count = Int(threads), count >= 1, count <= 256 else {
+            throw TierwatchError(.usage, "--threads expects a whole number from 1 to 256, found \(threads)")
+        }
+        context.threads = count
+    }
     // Webhook signatures carry the real send time even under --now (receivers check it).
     context.attemptClock = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
     exit(try Commands(context: context).execute(invocation))

@@ -24,6 +24,9 @@ package struct ConsentHistory {
 
     package var pointCount: Int { points.count }
 
+    /// The purpose id of a purpose no consent record names: no lookup ever finds a point.
+    package static let unknownPurpose: Int32 = -1
+
     @inline(__always)
     package static func key(subject: Int32, purpose: Int32) -> UInt64 {
         UInt64(UInt32(bitPattern: subject)) << 24 | UInt64(UInt32(bitPattern: purpose) & 0xFF_FFFF)

@@ -56,14 +56,35 @@ package final class PolicyEvaluator {
         refreshCategories()
     }
 
+    /// An evaluator for one part of the events, on its own thread: it shares the history,
+    /// erasures and purposes of `template` (none of which change while parts run) and keeps
+    /// its own categories, which the part interns as it meets them.
+    package init(partOf template: PolicyEvaluator, categories: ByteInterner) {
+        policy = template.policy
+        self.categories = categories
+        purposes = template.purposes
+        regimes = template.regimes
+        sensitiveJurisdictions = template.sensitiveJurisdictions
+        profilingPurpose = template.profilingPurpose
+        profilingTiers = template.profilingTiers
+        exemptTiers = template.exemptTiers
+        history = template.history
+        erasures = template.erasures
+        fulfilments = template.fulfilments
+        refreshCategories()
+    }
+
     /// Extends the per-category facts to categories interned since the last call.
     @inline(__always)
     package func refreshCategories() {
         while sensitive.count < categories.count {
             let name = categories.string(Int32(sensitive.count))
             sensitive.append(policy.sensitiveCategories.contains(name))
+            // Looked up, not interned: purposes are shared by parts running at once. A gate no
+            // consent record names has no state to find, like any unknown purpose.
             gatePurpose.append(
-                policy.sensitiveCategories.contains(name) ? purposes.intern(ConsentPolicy.sensitivePurposePrefix + name) : -1)
+                policy.sensitiveCategories.contains(name)
+                    ? purposes.lookup(ConsentPolicy.sensitivePurposePrefix + name) ?? ConsentHistory.unknownPurpose : -1)
             var mask: UInt8 = 0
             for (tier, allowed) in policy.allowedCategories.enumerated() where allowed.contains(name) {
                 mask |= UInt8(1) << UInt8(tier)

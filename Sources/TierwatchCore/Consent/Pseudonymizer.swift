@@ -10,11 +10,19 @@ package final class Pseudonymizer {
     /// it protect nothing against someone holding a list of customer ids: a warning says so.
     package static let publishedKey = "tierwatch-published-key-set-TIERWATCH_PSEUDONYM_KEY"
 
+    private let key: [UInt8]
     private let mac: HMACSHA256
     private var cache: [String?] = []
 
     package init(key: String) {
-        mac = HMACSHA256(key: Array(key.utf8))
+        self.key = Array(key.utf8)
+        mac = HMACSHA256(key: self.key)
+    }
+
+    /// A pseudonymizer with the same key and its own MAC state and cache, for another thread.
+    package init(sameKeyAs other: Pseudonymizer) {
+        key = other.key
+        mac = HMACSHA256(key: key)
     }
 
     /// The pseudonym of raw id bytes.
@@ -24,6 +32,15 @@ package final class Pseudonymizer {
 
     package func pseudonym(_ id: String) -> String {
         Array(id.utf8).withUnsafeBytes { pseudonym($0) }
+    }
+
+    /// The pseudonym of `id`'s bytes, computed once per `id` (a dense subject number).
+    package func pseudonym(_ id: UnsafeRawBufferPointer, cachedAs index: Int) -> String {
+        if index < cache.count, let cached = cache[index] { return cached }
+        if index >= cache.count { cache.append(contentsOf: repeatElement(nil, count: max(index - cache.count + 1, cache.count))) }
+        let value = pseudonym(id)
+        cache[index] = value
+        return value
     }
 
     /// The pseudonym of an interned subject, computed once per subject.

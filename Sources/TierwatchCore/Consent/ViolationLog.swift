@@ -1,3 +1,5 @@
+import Glibc
+
 /// One violation as written to `violations.csv` and shown as evidence.
 package struct ViolationRow: Sendable {
     package var eventID: String
@@ -42,9 +44,27 @@ package final class ViolationLog {
         package var jurisdiction: Int
     }
 
-    package init(path: String, evidenceLimit: Int, mode: CSVMode = .spreadsheet) throws(TierwatchError) {
-        writer = try CSVWriter(path: path, header: Self.header, mode: mode)
+    /// A log writing `violations.csv` at `path`; with `part: true`, a part's rows alone (no
+    /// header), to be absorbed into the run's log in input order.
+    package init(path: String, evidenceLimit: Int, mode: CSVMode = .spreadsheet, part: Bool = false) throws(TierwatchError) {
+        writer = try CSVWriter(path: path, header: part ? nil : Self.header, mode: mode)
         self.evidenceLimit = evidenceLimit
+    }
+
+    /// Appends a part's rows and adds up its counts; the part's campaign id `c` is
+    /// `campaignMap[c]` here. Then deletes the part's file.
+    package func absorb(_ part: ViolationLog, campaignMap: [Int32]) throws(TierwatchError) {
+        try writer.append(rowsOf: part.writer)
+        unlink(part.writer.path)
+        total += part.total
+        for (key, count) in part.matrix { matrix[key, default: 0] += count }
+        for (campaign, count) in part.byCampaign { byCampaign[campaignMap[Int(campaign)], default: 0] += count }
+        for (severity, count) in part.bySeverity { bySeverity[severity, default: 0] += count }
+        for rule in ConsentRule.allCases {
+            for row in part.evidence[rule] ?? [] where evidence[rule, default: []].count < evidenceLimit {
+                evidence[rule, default: []].append(row)
+            }
+        }
     }
 
     package func add(_ row: ViolationRow, jurisdiction: Int, campaign: Int32) throws(TierwatchError) {

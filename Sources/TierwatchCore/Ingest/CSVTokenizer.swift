@@ -46,27 +46,44 @@ package final class CSVTokenizer {
     private var length = 0
     private var fields: [CSVField] = []
     private var nextLine = 1
-    private var atFileStart = true
+    private var atFileStart: Bool
     /// A record larger than this is not a record but a broken file (an unclosed quote).
     private let maximumRecordBytes: Int
+    /// The file offset of `buffer[0]`.
+    private var bufferOffset: Int64
+    /// No record starting at or after this file offset is read: it belongs to the next part.
+    private let stopOffset: Int64
 
-    package init(initialCapacity: Int = 1 << 20, maximumRecordBytes: Int = 64 << 20) {
+    /// - Parameters:
+    ///   - origin: the file offset of the first byte that will be fed. Reading from the
+    ///     middle of a file (`origin > 0`) must start at a record boundary; there is no
+    ///     byte-order mark to skip there.
+    ///   - stopOffset: records that start at or after this file offset are left unread;
+    ///     ``stoppedAt`` tells where reading stopped.
+    package init(initialCapacity: Int = 1 << 20, maximumRecordBytes: Int = 64 << 20, origin: Int64 = 0, stopOffset: Int64 = .max) {
         capacity = initialCapacity
         buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
         self.maximumRecordBytes = maximumRecordBytes
+        bufferOffset = origin
+        self.stopOffset = stopOffset
+        atFileStart = origin == 0
         fields.reserveCapacity(32)
     }
 
     deinit { buffer.deallocate() }
 
-    /// The physical line number of the next record.
+    /// The physical line number of the next record, counted from `origin` (line 1).
     package var line: Int { nextLine }
+
+    /// The file offset of the first record left unread because it starts at or after
+    /// `stopOffset`; nil while reading goes on.
+    package private(set) var stoppedAt: Int64?
 
     /// Appends `bytes` and calls `onRecord` for every record they complete.
     package func feed(
         _ bytes: UnsafeRawBufferPointer, _ onRecord: (CSVRecord) throws -> Void
     ) throws {
-        guard bytes.count > 0 else { return }
+        guard bytes.count > 0, stoppedAt == nil else { return }
         if length + bytes.count > capacity {
             var newCapacity = capacity
             while length + bytes.count > newCapacity { newCapacity *= 2 }
@@ -86,8 +103,9 @@ package final class CSVTokenizer {
     /// Throws `TierwatchError(.badData)` when a quoted field is never closed: everything
     /// after its opening quote would otherwise vanish into one giant "field".
     package func finish(_ onRecord: (CSVRecord) throws -> Void) throws {
+        guard stoppedAt == nil else { return }
         try drain(final: true, onRecord)
-        if length > 0 {
+        if length > 0 && stoppedAt == nil {
             throw TierwatchError(
                 .badData, "line \(nextLine): a quoted field is never closed, so the rest of the file cannot be read")
         }
@@ -106,6 +124,10 @@ package final class CSVTokenizer {
             atFileStart = false
         }
         while position < length {
+            if bufferOffset + Int64(position) >= stopOffset {
+                stoppedAt = bufferOffset + Int64(position)
+                break
+            }
             guard let scan = scanRecord(from: position, final: final) else { break }
             let startLine = nextLine
             nextLine += scan.lines
@@ -131,8 +153,9 @@ package final class CSVTokenizer {
             let tail = length - position
             if tail > 0 { buffer.copyMemory(from: buffer + position, byteCount: tail) }
             length = tail
+            bufferOffset += Int64(position)
         }
-        if length > maximumRecordBytes {
+        if length > maximumRecordBytes && stoppedAt == nil {
             throw TierwatchError(
                 .badData,
                 "line \(nextLine): one record is larger than \(maximumRecordBytes >> 20) MiB; a quoted field is probably never closed")

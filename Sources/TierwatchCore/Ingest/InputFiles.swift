@@ -75,19 +75,10 @@ package enum InputStream {
         defer { close(fd) }
         let hasher = SHA256Hasher()
         let inflater = file.absolute.hasSuffix(".gz") ? try GzipInflater() : nil
-        let block = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 16)
-        defer { block.deallocate() }
         var total: Int64 = 0
-        while true {
-            let count = Glibc.read(fd, block.baseAddress, blockSize)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw TierwatchError(.ioError, "cannot read \(file.display): \(AtomicFile.errorText())")
-            }
-            if count == 0 { break }
-            let chunk = UnsafeRawBufferPointer(rebasing: block[0..<count])
+        try blocks(fd, file, from: 0) { chunk in
             hasher.update(chunk)
-            total += Int64(count)
+            total += Int64(chunk.count)
             if let inflater {
                 do {
                     try inflater.inflate(chunk, body)
@@ -97,6 +88,7 @@ package enum InputStream {
             } else {
                 try body(chunk)
             }
+            return true
         }
         if let inflater {
             do {
@@ -106,5 +98,26 @@ package enum InputStream {
             }
         }
         return (Hex.encode(hasher.finalize()), total)
+    }
+
+    /// Reads `fd` from `offset` in blocks of `blockSize` bytes as stored (no inflating),
+    /// until the end of the file or until `body` returns false.
+    package static func blocks(
+        _ fd: Int32, _ file: ResolvedFile, from offset: Int64, blockSize: Int = blockSize,
+        _ body: (UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
+        let block = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 16)
+        defer { block.deallocate() }
+        var position = offset
+        while true {
+            let count = pread(fd, block.baseAddress, blockSize, off_t(position))
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw TierwatchError(.ioError, "cannot read \(file.display): \(AtomicFile.errorText())")
+            }
+            if count == 0 { return }
+            position += Int64(count)
+            guard try body(UnsafeRawBufferPointer(rebasing: block[0..<count])) else { return }
+        }
     }
 }

@@ -22,6 +22,17 @@ package struct EngagementTotals: Sendable {
 
     package init() {}
 
+    /// Adds another group's event counts (distinct counts are folded later, from flags).
+    package mutating func add(_ other: EngagementTotals) {
+        delivered += other.delivered
+        opens += other.opens
+        clicks += other.clicks
+        conversions += other.conversions
+        bounces += other.bounces
+        unsubscribes += other.unsubscribes
+        holdouts += other.holdouts
+    }
+
     @inline(__always)
     package mutating func count(_ type: EventType) {
         switch type {
@@ -105,12 +116,49 @@ package final class EngagementAccumulator {
         }
     }
 
+    /// Adds a part's counts and flags (made with its own subject, campaign and currency
+    /// numbers) to these: `subject(s)`, `campaign(c)` and `currency(c)` translate them.
+    /// Both must be unfinished. Distinct counts stay distinct: flags are or-ed per subject.
+    package func absorb(
+        _ part: EngagementAccumulator, subject: (Int32) -> Int32, campaign: (Int32) -> Int32, currency: (Int32) -> Int32
+    ) {
+        func group(_ index: Int) -> Int {
+            index < Self.firstCampaignGroup ? index : Self.group(campaign: campaign(Int32(index - Self.firstCampaignGroup)))
+        }
+        for (index, totals) in part.groups.enumerated() {
+            let target = group(index)
+            if target >= groups.count {
+                groups.append(contentsOf: repeatElement(EngagementTotals(), count: target - groups.count + 1))
+            }
+            groups[target].add(totals)
+        }
+        for (key, micros) in part.revenue {
+            let target = UInt64(group(Int(key >> 32))) << 32 | UInt64(UInt32(bitPattern: currency(Int32(truncatingIfNeeded: key & 0xFFFF_FFFF))))
+            revenue[target, default: 0] += micros
+        }
+        part.denseFlags.withUnsafeBufferPointer { flags in
+            var index = 0
+            while index + Self.denseGroups <= flags.count {
+                defer { index += Self.denseGroups }
+                guard (0..<Self.denseGroups).contains(where: { flags[index + $0] != 0 }) else { continue }
+                let target = Int(subject(Int32(index / Self.denseGroups))) * Self.denseGroups
+                if target + Self.denseGroups > denseFlags.count {
+                    denseFlags.append(contentsOf: repeatElement(0, count: max(target + Self.denseGroups - denseFlags.count, denseFlags.count)))
+                }
+                for offset in 0..<Self.denseGroups { denseFlags[target + offset] |= flags[index + offset] }
+            }
+        }
+        part.campaignFlags.forEach { group, member, bits in
+            campaignFlags.insert(group: Self.group(campaign: campaign(Int32(group - Self.firstCampaignGroup))), subject: subject(member), bits: bits)
+        }
+    }
+
     /// Folds the per-subject flags into the distinct counts; call once at the end.
     package func finish() {
         for (index, bits) in denseFlags.enumerated() where bits != 0 {
             fold(bits, into: index % Self.denseGroups)
         }
-        campaignFlags.forEach { group, bits in fold(bits, into: group) }
+        campaignFlags.forEach { group, _, bits in fold(bits, into: group) }
         for (key, micros) in revenue { groups[Int(key >> 32)].revenue[Int32(truncatingIfNeeded: key & 0xFFFF_FFFF)] = micros }
     }
 
@@ -165,9 +213,11 @@ package final class PairFlags {
         if count * 2 > capacity { grow() }
     }
 
-    package func forEach(_ body: (Int, UInt8) -> Void) {
+    /// Visits every (group, subject, bits) entry, in no particular order.
+    package func forEach(_ body: (Int, Int32, UInt8) -> Void) {
         for slot in 0..<capacity where words[slot] != 0 {
-            body(Int(words[slot] >> 36) - 1, UInt8(words[slot] & 0xF))
+            let word = words[slot]
+            body(Int(word >> 36) - 1, Int32(bitPattern: UInt32(truncatingIfNeeded: word >> 4)), UInt8(word & 0xF))
         }
     }
 

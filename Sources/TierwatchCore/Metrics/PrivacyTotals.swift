@@ -11,6 +11,16 @@ package struct PrivacyTotals: Sendable {
 
     package init() {}
 
+    /// Adds another part's totals.
+    package mutating func add(_ other: PrivacyTotals) {
+        uses += other.uses
+        checkedUses += other.checkedUses
+        violatingUses += other.violatingUses
+        violatingCheckedUses += other.violatingCheckedUses
+        violations += other.violations
+        for rule in byRule.indices { byRule[rule] += other.byRule[rule] }
+    }
+
     /// Adds one use with its violations.
     @inline(__always)
     package mutating func add(checked: Bool, violations: [Violation]) {

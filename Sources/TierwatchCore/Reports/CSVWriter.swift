@@ -28,17 +28,20 @@ package final class CSVWriter {
     package let mode: CSVMode
     package private(set) var rows = 0
 
-    /// Creates (or truncates) the file at `path` and writes the header.
-    package init(path: String, header: [String], mode: CSVMode = .spreadsheet) throws(TierwatchError) {
+    /// Creates (or truncates) the file at `path` and writes the header. Without a header
+    /// (and without a byte-order mark) it writes rows to be appended to another file.
+    package init(path: String, header: [String]?, mode: CSVMode = .spreadsheet) throws(TierwatchError) {
         self.path = path
         self.mode = mode
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw TierwatchError(.ioError, "cannot create \(path): \(AtomicFile.errorText())")
         }
         buffer.reserveCapacity(1 << 16)
-        if mode == .spreadsheet { buffer.append(contentsOf: [0xEF, 0xBB, 0xBF]) }
-        append(header.map { .plain($0) })
+        if let header {
+            if mode == .spreadsheet { buffer.append(contentsOf: [0xEF, 0xBB, 0xBF]) }
+            append(header.map { .plain($0) })
+        }
     }
 
     deinit { Glibc.close(fd) }
@@ -72,7 +75,36 @@ package final class CSVWriter {
         buffer.append(contentsOf: [0x0D, 0x0A])
     }
 
-    private func flush() throws(TierwatchError) {
+    /// Appends the rows of `other` (a headerless writer in the same mode), byte for byte.
+    package func append(rowsOf other: CSVWriter) throws(TierwatchError) {
+        try other.flush()
+        try flush()
+        let block = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { block.deallocate() }
+        var offset: off_t = 0
+        while true {
+            let count = pread(other.fd, block.baseAddress, block.count, offset)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw TierwatchError(.ioError, "cannot read \(other.path): \(AtomicFile.errorText())")
+            }
+            if count == 0 { break }
+            offset += off_t(count)
+            var written = 0
+            while written < count {
+                let result = Glibc.write(fd, block.baseAddress! + written, count - written)
+                if result < 0 {
+                    if errno == EINTR { continue }
+                    throw TierwatchError(.ioError, "cannot write \(path): \(AtomicFile.errorText())")
+                }
+                written += result
+            }
+        }
+        rows += other.rows
+    }
+
+    /// Writes out what is buffered (without syncing).
+    package func flush() throws(TierwatchError) {
         var offset = 0
         while offset < buffer.count {
             let written = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }

@@ -32,6 +32,8 @@ package struct Invocation: Sendable, Equatable {
     package var noDeliver = false
     /// `run --refetch`: fetch remote inputs again instead of reading the download cache.
     package var refetch = false
+    /// `--threads N`: threads that read an input's parts at once.
+    package var threads: String?
     /// `generate` options, kept as given.
     package var generateOptions: [String: String] = [:]
 
@@ -60,6 +62,8 @@ package struct Invocation: Sendable, Equatable {
                                                          or resend one now
           run ... --no-deliver                           queue notifications without sending them (and mail nothing)
           run ... --refetch                              fetch remote inputs again instead of reading the cache
+          run ... --threads N                            read large inputs on N threads (default: all processors;
+                                                         $TIERWATCH_THREADS); the figures never depend on it
 
         periods: --period 2026-W46 | 2026-11-16 | 2026-11, or --from 2026-11-01 --to 2026-11-15 (inclusive)
 
@@ -79,7 +83,7 @@ package struct Invocation: Sendable, Equatable {
         let valued: Set<String> = [
             "--period", "--from", "--to", "--jobs", "--reports", "--state", "--now", "--out", "--events", "--seed",
             "--start", "--days", "--subjects", "--dialect", "--invalid-rows", "--type", "--by", "--reason", "--until", "--replay",
-            "--match",
+            "--match", "--threads",
         ]
         var matches: [String] = []
         let switches: Set<String> = ["--all-due", "--quiet", "-q", "--gzip", "--help", "-h", "--version", "--no-deliver", "--refetch"]
@@ -182,6 +186,10 @@ package struct Invocation: Sendable, Equatable {
         invocation.noDeliver = flags.contains("--no-deliver")
         if invocation.noDeliver {
             guard case .run = command else { throw TierwatchError(.usage, "--no-deliver is an option of run") }
+        }
+        invocation.threads = options["--threads"]
+        if invocation.threads != nil {
+            guard case .run = command else { throw TierwatchError(.usage, "--threads is an option of run") }
         }
         invocation.refetch = flags.contains("--refetch")
         if invocation.refetch {

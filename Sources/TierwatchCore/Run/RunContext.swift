@@ -19,6 +19,9 @@ package struct RunContext: Sendable {
     /// timestamps far from their clock, so a signature must carry the actual send time even
     /// when `--now` pretends otherwise for scheduling. Nil uses ``now``.
     package var attemptClock: (@Sendable () -> Int64)? = nil
+    /// Threads that read one input's parts at once (`--threads`, `$TIERWATCH_THREADS`;
+    /// default: the processors online). Changes how fast a run is, never what it computes.
+    package var threads = Parallel.processorCount
     /// `run --refetch`: download remote inputs again (conditionally) instead of reusing the cache.
     package var refetch = false
     /// `run --no-deliver`: queue alert notifications without sending them, and queue no mail.

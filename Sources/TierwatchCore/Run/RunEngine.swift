@@ -25,15 +25,18 @@ package struct RunFigures {
 /// the metrics and the consent cross-check.
 ///
 /// Order matters: erasures and consents first (the history every use is checked against),
-/// then events, then surveys. Memory grows with subjects, campaigns and consent records,
-/// never with the number of events.
+/// then events, then surveys. Events are read in parts on up to `threads` threads
+/// (``EventPart``), merged in input order. Memory grows with subjects, campaigns and
+/// consent records, never with the number of events.
 package final class RunEngine {
     private let job: JobDefinition
     private let period: ReportPeriod
+    private let threads: Int
+    /// The staging folder: parts keep their rows here until they are merged.
+    private let workDirectory: String
     private let subjects = ByteInterner(capacity: 1 << 16)
     private let campaigns = ByteInterner(capacity: 256)
     private let purposes = ByteInterner(capacity: 16)
-    private let categories = ByteInterner(capacity: 32)
     private let currencies = ByteInterner(capacity: 8)
     private let sources = ByteInterner(capacity: 16)
     private let tiers = ByteInterner(capacity: 8)
@@ -46,32 +49,25 @@ package final class RunEngine {
     private let rejects: RejectLog
     private let violationLog: ViolationLog
 
-    private let engagement = EngagementAccumulator()
+    private var engagement = EngagementAccumulator()
+    private var mergedParts = 0
     private var surveys = Array(repeating: SurveyTotals(), count: Tier.allCases.count + 1)
     private var privacyByTier = Array(repeating: PrivacyTotals(), count: Tier.allCases.count + 1)
     private var privacyByJurisdiction: [PrivacyTotals]
     private var campaignNames: [String?] = []
     private var campaignTiers: [UInt8] = []
-    private var consentBuilder = ConsentHistory.Builder()
+    private var consentBuilder: ConsentHistory.Builder? = ConsentHistory.Builder()
+    private var consentRecords = 0
     private var erasureCount = 0
-    private var violations: [Violation] = []
-    /// Distinct `data_categories` values and their parsed members: the field repeats a
-    /// handful of combinations, so each is split, mapped and interned once.
-    private let categorySets = ByteInterner(capacity: 64)
-    private var categorySetStart: [Int] = [0]
-    private var categorySetItems: [Int32] = []
-    /// Where uncached items of the current row start, once the cache is full.
-    private var uncachedStart: Int?
-    /// More distinct values than this are not cached: memory must not grow with events
-    /// even when an export puts something unique into the field.
-    private static let categorySetLimit = 4096
 
     package init(
         job: JobDefinition, period: ReportPeriod, pseudonymizer: Pseudonymizer, rejects: RejectLog,
-        violations: ViolationLog
+        violations: ViolationLog, threads: Int = 1, workDirectory: String
     ) {
         self.job = job
         self.period = period
+        self.threads = max(1, threads)
+        self.workDirectory = workDirectory
         pseudonyms = pseudonymizer
         self.rejects = rejects
         violationLog = violations
@@ -80,7 +76,8 @@ package final class RunEngine {
         for status in ConsentStatus.allCases { _ = statuses.intern(status.name) }
         for rule in job.policy.jurisdictions { _ = jurisdictions.intern(rule.code) }
         privacyByJurisdiction = Array(repeating: PrivacyTotals(), count: job.policy.jurisdictions.count + 1)
-        evaluator = PolicyEvaluator(policy: job.policy, categories: categories, purposes: purposes)
+        // Interns the profiling purpose before any part runs: parts only look purposes up.
+        evaluator = PolicyEvaluator(policy: job.policy, categories: ByteInterner(capacity: 1), purposes: purposes)
         signalMapping = SignalMapping(settings: job.signals)
     }
 
@@ -89,17 +86,17 @@ package final class RunEngine {
         var inputRecords: [(InputKind, [InputFileRecord])] = []
         for kind in [InputKind.erasures, .consents, .events, .surveys] {
             guard let spec = job.inputs[kind] else { continue }
-            let scanner = InputScanner(kind: kind, spec: spec, rejects: rejects) { [pseudonyms] field, value in
-                field == "subject_id" ? pseudonyms.pseudonym(value) : value
-            }
+            let scanner = InputScanner(kind: kind, spec: spec, rejects: rejects, spillDirectory: workDirectory)
             let records: [InputFileRecord]
             switch kind {
-            case .erasures: records = try scanner.scan(files[kind] ?? [], decode: decodeErasure)
+            case .erasures: records = try scanner.scan(files[kind] ?? []) { _ in RowsPart(decodeErasure, pseudonyms) }.records
             case .consents:
-                records = try scanner.scan(files[kind] ?? [], decode: decodeConsent)
-                evaluator.history = consentBuilder.build()
-            case .events: records = try scanner.scan(files[kind] ?? [], decode: decodeEvent)
-            case .surveys: records = try scanner.scan(files[kind] ?? [], decode: decodeSurvey)
+                records = try scanner.scan(files[kind] ?? []) { _ in RowsPart(decodeConsent, pseudonyms) }.records
+                consentRecords = consentBuilder?.count ?? 0
+                evaluator.history = consentBuilder?.build() ?? ConsentHistory()
+                consentBuilder = nil
+            case .events: records = try readEvents(scanner, files[kind] ?? [])
+            case .surveys: records = try scanner.scan(files[kind] ?? []) { _ in RowsPart(decodeSurvey, pseudonyms) }.records
             }
             inputRecords.append((kind, records))
         }
@@ -114,55 +111,63 @@ package final class RunEngine {
             inputs: order.compactMap { kind in inputRecords.first { $0.0 == kind }.map { (kind, $0.1) } },
             violationMatrix: violationLog.matrix, violationsByCampaign: violationLog.byCampaign,
             violationsBySeverity: violationLog.bySeverity, evidence: violationLog.evidence,
-            violations: violationLog.total, rejected: rejects.counts, consentRecords: consentBuilder.count,
+            violations: violationLog.total, rejected: rejects.counts, consentRecords: consentRecords,
             erasureRequests: erasureCount, subjects: subjects.count)
     }
 
-    // MARK: - Field helpers
+    // MARK: - Events, in parts
+
+    private func readEvents(_ scanner: InputScanner, _ files: [ResolvedFile]) throws -> [InputFileRecord] {
+        let context = EventContext(
+            job: job, period: period, subjects: subjects, purposes: purposes, sources: sources, tiers: tiers,
+            eventTypes: eventTypes, jurisdictions: jurisdictions, evaluator: evaluator, pseudonyms: pseudonyms,
+            violationPath: { [workDirectory] in workDirectory + "/.violations-\($0).csv" })
+        let (parts, records) = try scanner.scan(files, parts: threads) { index in try EventPart(context, index: index) }
+        for part in parts { try merge(part) }
+        return records
+    }
+
+    /// Adds one part's figures to the run's, translating its own ids to the run's. Parts
+    /// are merged in input order, so the run's ids are numbered in order of first appearance.
+    private func merge(_ part: EventPart) throws(TierwatchError) {
+        let known = part.knownSubjects
+        let newSubjects = (0..<Int32(part.newSubjects.count)).map { id in part.newSubjects.withBytes(id) { subjects.intern($0) } }
+        let campaignMap = (0..<Int32(part.campaigns.count)).map { id in part.campaigns.withBytes(id) { campaigns.intern($0) } }
+        let currencyMap = (0..<Int32(part.currencies.count)).map { id in part.currencies.withBytes(id) { currencies.intern($0) } }
+        for (local, campaign) in campaignMap.enumerated() {
+            if Int(campaign) >= campaignNames.count {
+                campaignNames.append(nil)
+                campaignTiers.append(0)
+            }
+            campaignTiers[Int(campaign)] |= part.campaignTiers[local]
+            if campaignNames[Int(campaign)] == nil { campaignNames[Int(campaign)] = part.campaignNames[local] }
+        }
+        // The first part's numbers are the run's (nothing was numbered before it): its
+        // tables become the run's instead of being copied.
+        let identity = newSubjects.enumerated().allSatisfy { $0.element == known + Int32($0.offset) }
+            && campaignMap.enumerated().allSatisfy { $0.element == Int32($0.offset) }
+            && currencyMap.enumerated().allSatisfy { $0.element == Int32($0.offset) }
+        if mergedParts == 0 && identity {
+            engagement = part.engagement
+        } else {
+            engagement.absorb(
+                part.engagement, subject: { $0 < known ? $0 : newSubjects[Int($0 - known)] }, campaign: { campaignMap[Int($0)] },
+                currency: { currencyMap[Int($0)] })
+        }
+        mergedParts += 1
+        for index in privacyByTier.indices { privacyByTier[index].add(part.privacyByTier[index]) }
+        for index in privacyByJurisdiction.indices { privacyByJurisdiction[index].add(part.privacyByJurisdiction[index]) }
+        try violationLog.absorb(part.violationLog, campaignMap: campaignMap)
+    }
 
     private func text(_ bytes: UnsafeRawBufferPointer) -> String { String(decoding: bytes, as: UTF8.self) }
-
-    private func required(_ binding: ColumnBinding, _ column: Int, _ record: CSVRecord) throws(RowProblem) -> UnsafeRawBufferPointer {
-        let value = binding.value(column, record)
-        if value.count == 0 {
-            throw RowProblem(field: binding.kind.columns[column].name, reason: "is empty; a value is required")
-        }
-        return value
-    }
-
-    private func instant(_ binding: ColumnBinding, _ column: Int, _ record: CSVRecord, optional: Bool = false) throws(RowProblem) -> Int64? {
-        let value = binding.value(column, record)
-        if optional && FieldParsers.trimmed(value).count == 0 { return nil }
-        guard let instant = FieldParsers.instant(value) else {
-            throw RowProblem(
-                field: binding.kind.columns[column].name,
-                reason: value.count == 0 ? "is empty; expected an ISO-8601 timestamp with Z or an offset"
-                    : "expected an ISO-8601 timestamp with Z or an offset, e.g. 2026-11-16T09:30:00Z",
-                value: text(value))
-        }
-        return instant
-    }
-
-    private func symbol(_ table: ByteInterner, _ binding: ColumnBinding, _ column: Int, _ record: CSVRecord, expected: @autoclosure () -> String) throws(RowProblem) -> Int32 {
-        let value = binding.value(column, record)
-        if let id = table.lookup(value) ?? table.lookup(FieldParsers.trimmed(value)) { return id }
-        if FieldParsers.trimmed(value).count == 0 {
-            throw RowProblem(field: binding.kind.columns[column].name, reason: "is empty; expected one of \(expected())")
-        }
-        throw RowProblem(field: binding.kind.columns[column].name, reason: "expected one of \(expected())", value: text(value))
-    }
-
-    private func subject(_ binding: ColumnBinding, _ column: Int, _ record: CSVRecord) -> Int32 {
-        let value = binding.value(column, record)
-        return value.count == 0 ? -1 : subjects.intern(value)
-    }
 
     // MARK: - Erasures: subject_id, requested_at
 
     private func decodeErasure(_ record: CSVRecord, _ binding: ColumnBinding) throws(RowProblem) -> Int64? {
-        let subjectBytes = try required(binding, 0, record)
+        let subjectBytes = try binding.required(0, record)
         guard binding.isDSR else {
-            let requestedAt = try instant(binding, 1, record)!
+            let requestedAt = try binding.instant(1, record)!
             evaluator.addErasure(subject: subjects.intern(subjectBytes), requestedAt: requestedAt)
             erasureCount += 1
             return requestedAt
@@ -171,8 +176,8 @@ package final class RunEngine {
         // Only erasure requests count; one that was rejected or withdrawn never applied.
         let type = text(FieldParsers.trimmed(binding.value(3, record))).lowercased()
         let status = text(FieldParsers.trimmed(binding.value(4, record))).lowercased()
-        let receivedAt = try instant(binding, 5, record)!
-        let fulfilledAt = try instant(binding, 6, record, optional: true)
+        let receivedAt = try binding.instant(5, record)!
+        let fulfilledAt = try binding.instant(6, record, optional: true)
         guard Self.dsrTypes.contains(type) else {
             throw RowProblem(field: "type", reason: "expected one of \(Self.dsrTypes.joined(separator: ", "))", value: type)
         }
@@ -197,14 +202,14 @@ package final class RunEngine {
 
     private func decodeConsent(_ record: CSVRecord, _ binding: ColumnBinding) throws(RowProblem) -> Int64? {
         if binding.hasSignals { return try decodeSignalConsent(record, binding) }
-        let subjectBytes = try required(binding, 0, record)
-        let purposeBytes = FieldParsers.trimmed(try required(binding, 1, record))
-        let status = try symbol(statuses, binding, 2, record, expected: "granted, denied, withdrawn")
-        let recordedAt = try instant(binding, 3, record)!
-        let expiresAt = try instant(binding, 6, record, optional: true)
+        let subjectBytes = try binding.required(0, record)
+        let purposeBytes = FieldParsers.trimmed(try binding.required(1, record))
+        let status = try binding.symbol(statuses, 2, record, expected: "granted, denied, withdrawn")
+        let recordedAt = try binding.instant(3, record)!
+        let expiresAt = try binding.instant(6, record, optional: true)
         // Records made after the period cannot decide any use inside it.
         if recordedAt < period.end {
-            consentBuilder.add(
+            consentBuilder?.add(
                 subject: subjects.intern(subjectBytes), purpose: purposes.intern(purposeBytes), recordedAt: recordedAt,
                 status: ConsentStatus(rawValue: Int(status))!, expiresAt: expiresAt,
                 source: sources.intern(FieldParsers.trimmed(binding.value(4, record))))
@@ -216,14 +221,14 @@ package final class RunEngine {
     /// `gpc`) besides or instead of `purpose`/`status`. Every signal is decoded before any
     /// record is added, so a rejected signal rejects the whole row: it is never read as consent.
     private func decodeSignalConsent(_ record: CSVRecord, _ binding: ColumnBinding) throws(RowProblem) -> Int64? {
-        let subjectBytes = try required(binding, 0, record)
-        let recordedAt = try instant(binding, 3, record)!
-        let expiresAt = try instant(binding, 6, record, optional: true)
+        let subjectBytes = try binding.required(0, record)
+        let recordedAt = try binding.instant(3, record)!
+        let expiresAt = try binding.instant(6, record, optional: true)
         var records: [SignalRecord] = []
         var plain: (purpose: UnsafeRawBufferPointer, status: Int32)?
         let purposeBytes = FieldParsers.trimmed(binding.value(1, record))
         if purposeBytes.count > 0 {
-            plain = (purposeBytes, try symbol(statuses, binding, 2, record, expected: "granted, denied, withdrawn"))
+            plain = (purposeBytes, try binding.symbol(statuses, 2, record, expected: "granted, denied, withdrawn"))
         }
         func decoded<T>(_ column: Int, _ decode: (String) throws(SignalRejection) -> T) throws(RowProblem) -> T? {
             let value = FieldParsers.trimmed(binding.value(column, record))
@@ -250,175 +255,25 @@ package final class RunEngine {
         let subject = subjects.intern(subjectBytes)
         let sourceBytes = FieldParsers.trimmed(binding.value(4, record))
         if let plain {
-            consentBuilder.add(
+            consentBuilder?.add(
                 subject: subject, purpose: purposes.intern(plain.purpose), recordedAt: recordedAt,
                 status: ConsentStatus(rawValue: Int(plain.status))!, expiresAt: expiresAt, source: sources.intern(sourceBytes))
         }
         let prefix = sourceBytes.count > 0 ? text(sourceBytes) + " " : ""
         for signal in records {
-            consentBuilder.add(
+            consentBuilder?.add(
                 subject: subject, purpose: purposes.intern(signal.purpose), recordedAt: recordedAt, status: signal.status,
                 expiresAt: signal.status == .granted ? expiresAt : nil, source: sources.intern(prefix + signal.signal))
         }
         return recordedAt
     }
 
-    // MARK: - Events
-
-    private enum E {
-        static let eventID = 0, occurredAt = 1, subject = 2, campaign = 3, campaignName = 4, tier = 5, channel = 6
-        static let type = 7, revenue = 8, currency = 9, categories = 10, purpose = 11, jurisdiction = 12
-    }
-
-    private func decodeEvent(_ record: CSVRecord, _ binding: ColumnBinding) throws(RowProblem) -> Int64? {
-        let eventID = try required(binding, E.eventID, record)
-        let occurredAt = try instant(binding, E.occurredAt, record)!
-        let subjectBytes = binding.value(E.subject, record)
-        let campaignBytes = try required(binding, E.campaign, record)
-        let tier = Tier(rawValue: Int(try symbol(tiers, binding, E.tier, record, expected: "one_to_all, one_to_many, one_to_some, one_to_few, one_to_one")))!
-        _ = try required(binding, E.channel, record)
-        let type = EventType(rawValue: Int(try symbol(eventTypes, binding, E.type, record, expected: "delivered, open, click, conversion, bounce, unsubscribe, holdout")))!
-        let jurisdiction = Int(try symbol(jurisdictions, binding, E.jurisdiction, record, expected: job.policy.jurisdictions.map(\.code).joined(separator: ", ")))
-        var revenue: Int64 = 0
-        var currency: Int32 = -1
-        if type == .conversion {
-            let revenueBytes = binding.value(E.revenue, record)
-            if FieldParsers.trimmed(revenueBytes).count > 0 {
-                guard let micros = FieldParsers.micros(revenueBytes), micros >= 0 else {
-                    throw RowProblem(field: "revenue", reason: "expected a non-negative decimal with at most 6 fractional digits", value: text(revenueBytes))
-                }
-                revenue = micros
-                let code = FieldParsers.trimmed(binding.value(E.currency, record))
-                guard code.count == 3, code.allSatisfy({ $0 >= 0x41 && $0 <= 0x5A }) else {
-                    throw RowProblem(field: "currency", reason: code.count == 0 ? "is empty; a currency is required with revenue" : "expected a three-letter currency code such as EUR", value: text(code))
-                }
-                currency = currencies.intern(code)
-            }
-        }
-        let purposeBytes = FieldParsers.trimmed(binding.value(E.purpose, record))
-        if subjectBytes.count > 0 && purposeBytes.count == 0 {
-            throw RowProblem(field: "purpose", reason: "is empty; a purpose is required when subject_id is set")
-        }
-        let categorySet = categoryList(binding.value(E.categories, record), binding)
-
-        guard occurredAt >= period.start && occurredAt < period.end else { return occurredAt }
-
-        // Metrics.
-        let subject = subjectBytes.count == 0 ? Int32(-1) : subjects.intern(subjectBytes)
-        let campaign = campaigns.intern(campaignBytes)
-        if Int(campaign) >= campaignNames.count {
-            campaignNames.append(nil)
-            campaignTiers.append(0)
-        }
-        campaignTiers[Int(campaign)] |= UInt8(1) << UInt8(tier.rawValue)
-        if campaignNames[Int(campaign)] == nil {
-            let name = binding.value(E.campaignName, record)
-            if name.count > 0 { campaignNames[Int(campaign)] = text(name) }
-        }
-        engagement.add(group: tier.rawValue, type: type, subject: subject, currency: currency, revenue: revenue)
-        engagement.add(group: EngagementAccumulator.allGroup, type: type, subject: subject, currency: currency, revenue: revenue)
-        engagement.add(group: EngagementAccumulator.group(campaign: campaign), type: type, subject: subject, currency: currency, revenue: revenue)
-
-        // Consent cross-check: every event with a subject is a use.
-        guard subject >= 0 else { return occurredAt }
-        let purpose = purposes.intern(purposeBytes)
-        violations.removeAll(keepingCapacity: true)
-        let checked = categorySetItems.withUnsafeBufferPointer { items in
-            evaluator.check(
-                Use(
-                    subject: subject, purpose: purpose, tier: tier, jurisdiction: jurisdiction, instant: occurredAt,
-                    categories: UnsafeBufferPointer(rebasing: items[categorySet])),
-                into: &violations)
-        }
-        privacyByTier[tier.rawValue].add(checked: checked, violations: violations)
-        privacyByTier[Tier.allCases.count].add(checked: checked, violations: violations)
-        privacyByJurisdiction[jurisdiction].add(checked: checked, violations: violations)
-        privacyByJurisdiction[privacyByJurisdiction.count - 1].add(checked: checked, violations: violations)
-        for violation in violations {
-            let row = ViolationRow(
-                eventID: text(eventID), occurredAt: CivilCalendar.utcString(occurredAt), rule: violation.rule, tier: tier,
-                jurisdiction: job.policy.jurisdictions[jurisdiction].code, campaignID: text(campaignBytes),
-                purpose: text(purposeBytes), subject: pseudonyms.pseudonym(subject: subject, in: subjects),
-                state: violation.state?.name ?? "", detail: detail(violation, purpose: purpose, subject: subject, tier: tier))
-            do {
-                try violationLog.add(row, jurisdiction: jurisdiction, campaign: campaign)
-            } catch {
-                throw RowProblem(field: nil, reason: "internal: \(error)")
-            }
-        }
-        return occurredAt
-    }
-
-    /// The category ids of a `data_categories` value, as a range of `categorySetItems`.
-    private func categoryList(_ list: UnsafeRawBufferPointer, _ binding: ColumnBinding) -> Range<Int> {
-        if let start = uncachedStart {
-            categorySetItems.removeSubrange(start...)
-            uncachedStart = nil
-        }
-        let cached = categorySets.count < Self.categorySetLimit ? Int(categorySets.intern(list)) : categorySets.lookup(list).map(Int.init)
-        guard let id = cached else {
-            uncachedStart = categorySetItems.count
-            appendCategories(list, binding)
-            return uncachedStart!..<categorySetItems.count
-        }
-        if id == categorySetStart.count - 1 {
-            appendCategories(list, binding)
-            categorySetStart.append(categorySetItems.count)
-        }
-        return categorySetStart[id]..<categorySetStart[id + 1]
-    }
-
-    /// Splits a `data_categories` value on `;`, maps, trims and interns each item (once each).
-    private func appendCategories(_ list: UnsafeRawBufferPointer, _ binding: ColumnBinding) {
-        let first = categorySetItems.count
-        var start = 0
-        for index in 0...list.count where index == list.count || list[index] == UInt8(ascii: ";") {
-            let item = FieldParsers.trimmed(binding.mapped(E.categories, UnsafeRawBufferPointer(rebasing: list[start..<index])))
-            if item.count > 0 {
-                let category = categories.intern(item)
-                if !categorySetItems[first...].contains(category) { categorySetItems.append(category) }
-            }
-            start = index + 1
-        }
-    }
-
-    /// A plain-language account of why a violation was raised, with its evidence.
-    private func detail(_ violation: Violation, purpose: Int32, subject: Int32, tier: Tier) -> String {
-        func point(_ name: String) -> String {
-            guard let point = violation.point else { return "\(name): no consent record" }
-            var text = "\(name): \(point.status.name) at \(CivilCalendar.utcString(point.recordedAt))"
-            if point.status == .granted && point.expiresAt != .max {
-                text += ", expired at \(CivilCalendar.utcString(point.expiresAt))"
-            }
-            let source = sources.string(point.source)
-            return source.isEmpty ? text : text + " (source \(source))"
-        }
-        let names = violation.categories.map { categories.string($0) }.joined(separator: ";")
-        switch violation.rule {
-        case .afterErasure:
-            let requested = evaluator.erasure(of: subject).map(CivilCalendar.utcString) ?? "?"
-            return "erasure requested at \(requested)"
-        case .noConsent, .consentDenied, .consentWithdrawn, .consentExpired, .optedOut:
-            return point(purposes.string(purpose))
-        case .profilingWithoutConsent:
-            return point(job.policy.profilingPurpose)
-        case .sensitiveWithoutConsent:
-            // The deciding record may be a category gate (`sensitive:health`), not the purpose.
-            return "sensitive \(names); " + point(purposes.string(violation.point?.purpose ?? purpose))
-        case .categoryNotAllowed:
-            return "not allowed for \(tier.name): \(names)"
-        case .resurrection:
-            let fulfilled = evaluator.fulfilment(of: subject).map(CivilCalendar.utcString) ?? "?"
-            return "erasure fulfilled at \(fulfilled); the subject is back in the export"
-        }
-    }
-
     // MARK: - Surveys: response_id, submitted_at, subject_id, campaign_id, tier, csat, nps, felt_intrusive
 
     private func decodeSurvey(_ record: CSVRecord, _ binding: ColumnBinding) throws(RowProblem) -> Int64? {
-        _ = try required(binding, 0, record)
-        let submittedAt = try instant(binding, 1, record)!
-        let tier = Int(try symbol(tiers, binding, 4, record, expected: "one_to_all, one_to_many, one_to_some, one_to_few, one_to_one"))
+        _ = try binding.required(0, record)
+        let submittedAt = try binding.instant(1, record)!
+        let tier = Int(try binding.symbol(tiers, 4, record, expected: "one_to_all, one_to_many, one_to_some, one_to_few, one_to_one"))
         func answer(_ column: Int, _ range: ClosedRange<Int>) throws(RowProblem) -> Int? {
             let value = binding.value(column, record)
             if FieldParsers.trimmed(value).count == 0 { return nil }
@@ -437,4 +292,19 @@ package final class RunEngine {
         surveys[Tier.allCases.count].add(csat: csat, nps: nps, feltIntrusive: intrusive.map { $0 == 1 })
         return submittedAt
     }
+}
+
+/// An input read in one part whose rows go straight into the engine's own tables.
+private final class RowsPart: InputPart {
+    private let decodeRow: (CSVRecord, ColumnBinding) throws(RowProblem) -> Int64?
+    private let pseudonyms: Pseudonymizer
+
+    init(_ decode: @escaping (CSVRecord, ColumnBinding) throws(RowProblem) -> Int64?, _ pseudonyms: Pseudonymizer) {
+        decodeRow = decode
+        self.pseudonyms = pseudonyms
+    }
+
+    func decode(_ record: CSVRecord, _ binding: ColumnBinding) throws(RowProblem) -> Int64? { try decodeRow(record, binding) }
+
+    func redact(field: String, value: String) -> String { field == "subject_id" ? pseudonyms.pseudonym(value) : value }
 }

@@ -1,0 +1,68 @@
+/// One stretch of one file that a part of an input reads.
+package struct InputPiece: Sendable, Equatable {
+    /// Index into the input's files.
+    package var file: Int
+    /// Where reading starts: the file's start, a known record boundary (`exact`), or an
+    /// offset from which the first record boundary is guessed.
+    package var start: Int64
+    /// Records that start at or after this offset belong to the next part (`Int64.max`:
+    /// read to the end of the file).
+    package var end: Int64
+    package var exact: Bool
+
+    package init(file: Int, start: Int64, end: Int64, exact: Bool) {
+        self.file = file
+        self.start = start
+        self.end = end
+        self.exact = exact
+    }
+}
+
+/// Cuts an input's files into parts of about equal size, one per thread.
+///
+/// A part is a run of consecutive files, or stretches of them: a large file is cut at byte
+/// offsets, and the part after a cut starts at the first line end after it (checked later
+/// against where the part before actually stopped). Compressed files are never cut: their
+/// bytes can only be read from the start.
+package enum InputPlan {
+    package static func split(
+        sizes: [Int64], splittable: [Bool], parts: Int, minimumPartBytes: Int64
+    ) -> [[InputPiece]] {
+        let total = sizes.reduce(0, +)
+        let count = max(1, min(parts, Int(total / max(minimumPartBytes, 1))))
+        var cutsInside = Array(repeating: [Int64](), count: sizes.count)
+        var cutBefore = Array(repeating: false, count: sizes.count + 1)
+        if count > 1 {
+            for k in 1..<count {
+                let target = total * Int64(k) / Int64(count)
+                var before: Int64 = 0
+                for (file, size) in sizes.enumerated() {
+                    if target < before + size || file == sizes.count - 1 {
+                        let offset = target - before
+                        if offset <= 0 {
+                            cutBefore[file] = true
+                        } else if splittable[file] && offset < size {
+                            if cutsInside[file].last != offset { cutsInside[file].append(offset) }
+                        } else {
+                            cutBefore[file + 1] = true
+                        }
+                        break
+                    }
+                    before += size
+                }
+            }
+        }
+        var plan: [[InputPiece]] = [[]]
+        for (file, cuts) in cutsInside.enumerated() {
+            if cutBefore[file] && !plan[plan.count - 1].isEmpty { plan.append([]) }
+            var start: Int64 = 0
+            for cut in cuts {
+                plan[plan.count - 1].append(InputPiece(file: file, start: start, end: cut, exact: start == 0))
+                plan.append([])
+                start = cut
+            }
+            plan[plan.count - 1].append(InputPiece(file: file, start: start, end: .max, exact: start == 0))
+        }
+        return plan.filter { !$0.isEmpty }
+    }
+}

@@ -1,0 +1,316 @@
+import Digests
+import Glibc
+import Gzip
+
+/// What reads the rows of one part of an input, on that part's thread.
+package protocol InputPart: AnyObject {
+    /// Decodes one well-formed row: returns its newest timestamp (for freshness checks), or
+    /// throws why the row is rejected.
+    func decode(_ record: CSVRecord, _ binding: ColumnBinding) throws(RowProblem) -> Int64?
+    /// Rewrites a rejected value before it is logged (pseudonymises subject ids).
+    func redact(field: String, value: String) -> String
+}
+
+/// Reads every file of one input: tokenizes, binds each file's header, hands every
+/// well-formed row to a part's `decode`, and logs every row that is malformed or refused.
+///
+/// A large input is read in several parts at once, one thread each (``InputPlan``). The
+/// part after a cut starts at the first line end after it; that guess is wrong only when a
+/// quoted field holds a line end right there, so every guess is checked against where the
+/// part before actually stopped, and a part that started inside a record is read again
+/// from the true boundary. Parts are merged in input order, so rows, rejects, their line
+/// numbers and everything computed from them are exactly those of one sequential read.
+package struct InputScanner {
+    package let kind: InputKind
+    package let spec: InputSpec
+    package let rejects: RejectLog
+    /// Where rejected rows wait (pseudonymised) until their part is merged.
+    package let spillDirectory: String
+
+    package init(kind: InputKind, spec: InputSpec, rejects: RejectLog, spillDirectory: String) {
+        self.kind = kind
+        self.spec = spec
+        self.rejects = rejects
+        self.spillDirectory = spillDirectory
+    }
+
+    /// Reads `files` in up to `parts` parts; `makePart(i)` makes the decoder of part `i`
+    /// (called again when a part has to be reread). Returns the parts, in input order, and
+    /// one manifest record per file.
+    package func scan<Part: InputPart>(
+        _ files: [ResolvedFile], parts: Int = 1, minimumPartBytes: Int64 = 8 << 20, makePart: (Int) throws -> Part
+    ) throws -> (parts: [Part], records: [InputFileRecord]) {
+        var sizes: [Int64] = []
+        for file in files {
+            var info = stat()
+            sizes.append(stat(file.absolute, &info) == 0 ? Int64(info.st_size) : 0)
+        }
+        let plan = InputPlan.split(
+            sizes: sizes, splittable: files.map { !$0.absolute.hasSuffix(".gz") }, parts: parts,
+            minimumPartBytes: minimumPartBytes)
+        var readers: [PartReader<Part>] = []
+        for (index, pieces) in plan.enumerated() {
+            readers.append(PartReader(self, files: files, pieces: pieces, part: try makePart(index), index: index))
+        }
+        defer { for reader in readers { reader.spill.remove() } }
+        let shared = UncheckedSendable(readers)
+        Parallel.run(readers.count) { shared.value[$0].read() }
+
+        // Check each guessed start against where the part before stopped; reread on a miss.
+        for index in readers.indices.dropFirst() {
+            guard let first = readers[index].pieces.first, !first.exact else { continue }
+            let before = readers[index - 1].results.last
+            let boundary = before?.end ?? first.start
+            if readers[index].results.first?.start == boundary && before?.error == nil { continue }
+            var pieces = readers[index].pieces
+            pieces[0].start = boundary
+            pieces[0].exact = true
+            readers[index].spill.remove()
+            readers[index] = PartReader(self, files: files, pieces: pieces, part: try makePart(index), index: index)
+            readers[index].read()
+        }
+
+        // Merge in input order: rejects with file-wide line numbers, then the manifest.
+        var lineBase = Array(repeating: 0, count: files.count)
+        var rows = Array(repeating: 0, count: files.count), rejected = rows
+        var newest = Array(repeating: Int64?.none, count: files.count)
+        var digests = Array(repeating: (sha256: "", bytes: Int64(0)), count: files.count)
+        for reader in readers {
+            for result in reader.results {
+                if let error = result.error { throw error }
+                rows[result.file] += result.rows
+                rejected[result.file] += result.rejected
+                if let instant = result.newest, instant > (newest[result.file] ?? .min) { newest[result.file] = instant }
+                if let digest = result.digest { digests[result.file] = digest }
+            }
+            var base: [Int: Int] = [:]
+            for result in reader.results {
+                base[result.file] = lineBase[result.file]
+                lineBase[result.file] += result.lines
+            }
+            try reader.spill.replay { file, line, problem throws(TierwatchError) in
+                try rejects.add(kind, file: files[file].display, line: line + (base[file] ?? 0), problem: problem)
+            }
+        }
+        let records = files.indices.map { index in
+            InputFileRecord(
+                path: files[index].display, sha256: digests[index].sha256, bytes: digests[index].bytes, rows: rows[index],
+                rejected: rejected[index], newest: newest[index])
+        }
+        let totalRows = rows.reduce(0, +), totalRejected = rejected.reduce(0, +)
+        if totalRows > 0 && Double(totalRejected) > spec.maxRejectRate * Double(totalRows) {
+            let examples = (rejects.examples[kind] ?? []).map { "\n  \($0)" }.joined()
+            throw TierwatchError(
+                .badData,
+                "\(kind.rawValue): \(totalRejected) of \(totalRows) rows rejected (\(FixedPoint.ratio(Int64(totalRejected), Int64(totalRows), times: 100, scale: 2))%), above max_reject_rate \(FixedPoint.ratio(Int64((spec.maxRejectRate * 1_000_000).rounded()), 1_000_000, times: 100, scale: 2))%; first reasons:\(examples)")
+        }
+        return (readers.map(\.part), records)
+    }
+}
+
+/// What reading one piece found.
+private struct PieceResult {
+    var file: Int
+    /// Where reading started (the guessed or known record boundary).
+    var start: Int64
+    /// Where it stopped: the first record left to the next part, or the end of the file.
+    var end: Int64
+    /// Physical lines consumed, counted from `start`.
+    var lines = 0
+    var rows = 0
+    var rejected = 0
+    var newest: Int64?
+    /// SHA-256 and size of the whole file, from the piece that starts it.
+    var digest: (sha256: String, bytes: Int64)?
+    var error: (any Error)?
+}
+
+/// Reads the pieces of one part, in order, on the part's thread.
+private final class PartReader<Part: InputPart> {
+    let scanner: InputScanner
+    let files: [ResolvedFile]
+    let pieces: [InputPiece]
+    let part: Part
+    let spill: RejectSpill
+    var results: [PieceResult] = []
+
+    init(_ scanner: InputScanner, files: [ResolvedFile], pieces: [InputPiece], part: Part, index: Int) {
+        self.scanner = scanner
+        self.files = files
+        self.pieces = pieces
+        self.part = part
+        spill = RejectSpill(path: scanner.spillDirectory + "/.rejects-\(scanner.kind.rawValue)-\(index).csv")
+    }
+
+    func read() {
+        for piece in pieces {
+            var result = PieceResult(file: piece.file, start: piece.start, end: piece.start)
+            do {
+                try read(piece, into: &result)
+            } catch let error as TierwatchError
+                where error.code == .badData && !error.message.hasPrefix(files[piece.file].display)
+            {
+                result.error = TierwatchError(.badData, "\(files[piece.file].display): \(error.message)")
+            } catch {
+                result.error = error
+            }
+            results.append(result)
+            if result.error != nil { return }
+        }
+    }
+
+    private func read(_ piece: InputPiece, into result: inout PieceResult) throws {
+        let file = files[piece.file]
+        let fd = open(file.absolute, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw TierwatchError(.missingInput, "cannot open \(file.display): \(AtomicFile.errorText())")
+        }
+        defer { close(fd) }
+        var binding: ColumnBinding?
+        if piece.start > 0 {
+            binding = try header(fd, file)
+            result.start = piece.exact ? piece.start : try boundary(fd, file, after: piece.start)
+        }
+        let tokenizer = CSVTokenizer(origin: result.start, stopOffset: piece.end)
+        func handle(_ record: CSVRecord) throws {
+            guard let bound = binding else {
+                if let problem = record.problem {
+                    throw TierwatchError(.badData, "\(file.display) line \(record.line): the header cannot be read: \(problem.reason) at field \(problem.field)")
+                }
+                binding = try ColumnBinding(kind: scanner.kind, spec: scanner.spec, header: record, file: file.display)
+                return
+            }
+            result.rows += 1
+            var problem: RowProblem?
+            if let structural = record.problem {
+                problem = RowProblem(field: nil, reason: "\(structural.reason) at field \(structural.field)")
+            } else if record.count != bound.fieldCount {
+                problem = RowProblem(field: nil, reason: "expected \(bound.fieldCount) fields, found \(record.count)")
+            } else {
+                do throws(RowProblem) {
+                    if let instant = try part.decode(record, bound), instant > (result.newest ?? .min) { result.newest = instant }
+                } catch {
+                    problem = error
+                }
+            }
+            if var problem {
+                if let field = problem.field, let value = problem.value { problem.value = part.redact(field: field, value: value) }
+                result.rejected += 1
+                try spill.add(file: piece.file, line: record.line, problem: problem)
+            }
+        }
+        // The piece that starts a file also hashes all of it, past its own end if the file is cut.
+        let hasher = piece.start == 0 ? SHA256Hasher() : nil
+        let inflater = file.absolute.hasSuffix(".gz") ? try GzipInflater() : nil
+        var offset = result.start
+        try InputStream.blocks(fd, file, from: offset) { chunk in
+            hasher?.update(chunk)
+            offset += Int64(chunk.count)
+            guard tokenizer.stoppedAt == nil else { return hasher != nil }
+            if let inflater {
+                do {
+                    try inflater.inflate(chunk) { try tokenizer.feed($0, handle) }
+                } catch let error as GzipError {
+                    throw TierwatchError(.badData, "\(file.display): not a readable gzip file: \(error)")
+                }
+            } else {
+                try tokenizer.feed(chunk, handle)
+            }
+            return tokenizer.stoppedAt == nil || hasher != nil
+        }
+        if tokenizer.stoppedAt == nil {
+            if let inflater {
+                do {
+                    try inflater.finish()
+                } catch {
+                    throw TierwatchError(.badData, "\(file.display): not a readable gzip file: \(error)")
+                }
+            }
+            try tokenizer.finish(handle)
+        }
+        if piece.start == 0 && binding == nil {
+            throw TierwatchError(.badData, "\(file.display): the file is empty; expected a header row")
+        }
+        result.end = tokenizer.stoppedAt ?? offset
+        result.lines = tokenizer.line - 1
+        if let hasher { result.digest = (Hex.encode(hasher.finalize()), offset) }
+    }
+
+    /// The header of a file this piece starts in the middle of.
+    private func header(_ fd: Int32, _ file: ResolvedFile) throws -> ColumnBinding {
+        let tokenizer = CSVTokenizer()
+        var binding: ColumnBinding?
+        try InputStream.blocks(fd, file, from: 0) { chunk in
+            try tokenizer.feed(chunk) { record in
+                if binding == nil && record.problem == nil {
+                    binding = try ColumnBinding(kind: scanner.kind, spec: scanner.spec, header: record, file: file.display)
+                }
+            }
+            return binding == nil
+        }
+        guard let binding else { throw TierwatchError(.badData, "\(file.display): the header cannot be read") }
+        return binding
+    }
+
+    /// The first offset at or after `start` that follows a line end (LF, CRLF or a lone CR):
+    /// where a record starts, unless a quoted field holds that line end.
+    private func boundary(_ fd: Int32, _ file: ResolvedFile, after start: Int64) throws -> Int64 {
+        var previous: UInt8?
+        var position = start - 1
+        var found: Int64?
+        try InputStream.blocks(fd, file, from: start - 1, blockSize: 1 << 16) { chunk in
+            for byte in chunk {
+                if let previous, position >= start,
+                    previous == UInt8(ascii: "\n") || (previous == UInt8(ascii: "\r") && byte != UInt8(ascii: "\n"))
+                {
+                    found = position
+                    return false
+                }
+                previous = byte
+                position += 1
+            }
+            return true
+        }
+        return found ?? position
+    }
+}
+
+/// Rejected rows of one part, kept on disk (values already pseudonymised) until the part
+/// is merged: a part cannot know its rows' file-wide line numbers before the parts ahead of
+/// it are done, and a file of bad rows must not be held in memory.
+private final class RejectSpill {
+    let path: String
+    private var writer: CSVWriter?
+
+    init(path: String) { self.path = path }
+
+    func add(file: Int, line: Int, problem: RowProblem) throws(TierwatchError) {
+        if writer == nil { writer = try CSVWriter(path: path, header: nil, mode: .raw) }
+        try writer!.write([
+            .plain(String(file)), .plain(String(line)), .plain(problem.field ?? ""), .plain(problem.reason),
+            .plain(problem.value ?? ""),
+        ])
+    }
+
+    /// Calls `body` with every spilled row, in the order they were added.
+    func replay(_ body: (Int, Int, RowProblem) throws(TierwatchError) -> Void) throws {
+        guard let writer else { return }
+        try writer.flush()
+        let tokenizer = CSVTokenizer()
+        func row(_ record: CSVRecord) throws {
+            let value = record.string(4)
+            try body(
+                Int(record.string(0))!, Int(record.string(1))!,
+                RowProblem(
+                    field: record.bytes(2).count == 0 ? nil : record.string(2), reason: record.string(3),
+                    value: value.isEmpty ? nil : value))
+        }
+        _ = try InputStream.read(ResolvedFile(absolute: path, display: path)) { try tokenizer.feed($0, row) }
+        try tokenizer.finish(row)
+    }
+
+    func remove() {
+        if writer != nil { unlink(path) }
+        writer = nil
+    }
+}

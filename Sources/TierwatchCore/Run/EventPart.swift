@@ -1,0 +1,218 @@
+/// What every part of the events reads and none of them changes: the vocabularies and
+/// what the erasures and consents built. Nothing writes any of it while parts run.
+struct EventContext {
+    let job: JobDefinition
+    let period: ReportPeriod
+    let subjects: ByteInterner
+    let purposes: ByteInterner
+    let sources: ByteInterner
+    let tiers: ByteInterner
+    let eventTypes: ByteInterner
+    let jurisdictions: ByteInterner
+    let evaluator: PolicyEvaluator
+    let pseudonyms: Pseudonymizer
+    /// Where part `i` writes its violation rows until they are merged.
+    let violationPath: (Int) -> String
+}
+
+/// The events of one part of the input, decoded on the part's own thread: metrics and the
+/// consent cross-check of every use.
+///
+/// What a part meets for the first time (campaigns, currencies, categories, subjects with
+/// no consent or erasure record) goes into tables of its own; `RunEngine` merges parts in
+/// input order, so ids, first names and violation order come out as in one sequential read.
+final class EventPart: InputPart {
+    private let context: EventContext
+    /// Subjects the shared table lacks are numbered from `knownSubjects` on.
+    let knownSubjects: Int32
+    let newSubjects = ByteInterner(capacity: 1024)
+    let campaigns = ByteInterner(capacity: 256)
+    let currencies = ByteInterner(capacity: 8)
+    private let categories = ByteInterner(capacity: 32)
+    private let evaluator: PolicyEvaluator
+    private let pseudonyms: Pseudonymizer
+    let engagement = EngagementAccumulator()
+    var privacyByTier = Array(repeating: PrivacyTotals(), count: Tier.allCases.count + 1)
+    var privacyByJurisdiction: [PrivacyTotals]
+    var campaignNames: [String?] = []
+    var campaignTiers: [UInt8] = []
+    let violationLog: ViolationLog
+    private var violations: [Violation] = []
+    /// Distinct `data_categories` values and their parsed members: the field repeats a
+    /// handful of combinations, so each is split, mapped and interned once.
+    private let categorySets = ByteInterner(capacity: 64)
+    private var categorySetStart: [Int] = [0]
+    private var categorySetItems: [Int32] = []
+    /// Where uncached items of the current row start, once the cache is full.
+    private var uncachedStart: Int?
+    /// More distinct values than this are not cached: memory must not grow with events
+    /// even when an export puts something unique into the field.
+    private static let categorySetLimit = 4096
+
+    init(_ context: EventContext, index: Int) throws(TierwatchError) {
+        self.context = context
+        knownSubjects = Int32(context.subjects.count)
+        evaluator = PolicyEvaluator(partOf: context.evaluator, categories: categories)
+        pseudonyms = Pseudonymizer(sameKeyAs: context.pseudonyms)
+        privacyByJurisdiction = Array(repeating: PrivacyTotals(), count: context.job.policy.jurisdictions.count + 1)
+        violationLog = try ViolationLog(
+            path: context.violationPath(index), evidenceLimit: context.job.evidenceRows,
+            mode: context.job.csvMode(for: "violations.csv"), part: true)
+    }
+
+    func redact(field: String, value: String) -> String {
+        field == "subject_id" ? pseudonyms.pseudonym(value) : value
+    }
+
+    private func text(_ bytes: UnsafeRawBufferPointer) -> String { String(decoding: bytes, as: UTF8.self) }
+
+    private enum E {
+        static let eventID = 0, occurredAt = 1, subject = 2, campaign = 3, campaignName = 4, tier = 5, channel = 6
+        static let type = 7, revenue = 8, currency = 9, categories = 10, purpose = 11, jurisdiction = 12
+    }
+
+    func decode(_ record: CSVRecord, _ binding: ColumnBinding) throws(RowProblem) -> Int64? {
+        let context = context
+        let eventID = try binding.required(E.eventID, record)
+        let occurredAt = try binding.instant(E.occurredAt, record)!
+        let subjectBytes = binding.value(E.subject, record)
+        let campaignBytes = try binding.required(E.campaign, record)
+        let tier = Tier(rawValue: Int(try binding.symbol(context.tiers, E.tier, record, expected: "one_to_all, one_to_many, one_to_some, one_to_few, one_to_one")))!
+        _ = try binding.required(E.channel, record)
+        let type = EventType(rawValue: Int(try binding.symbol(context.eventTypes, E.type, record, expected: "delivered, open, click, conversion, bounce, unsubscribe, holdout")))!
+        let jurisdiction = Int(try binding.symbol(context.jurisdictions, E.jurisdiction, record, expected: context.job.policy.jurisdictions.map(\.code).joined(separator: ", ")))
+        var revenue: Int64 = 0
+        var currency: Int32 = -1
+        if type == .conversion {
+            let revenueBytes = binding.value(E.revenue, record)
+            if FieldParsers.trimmed(revenueBytes).count > 0 {
+                guard let micros = FieldParsers.micros(revenueBytes), micros >= 0 else {
+                    throw RowProblem(field: "revenue", reason: "expected a non-negative decimal with at most 6 fractional digits", value: text(revenueBytes))
+                }
+                revenue = micros
+                let code = FieldParsers.trimmed(binding.value(E.currency, record))
+                guard code.count == 3, code.allSatisfy({ $0 >= 0x41 && $0 <= 0x5A }) else {
+                    throw RowProblem(field: "currency", reason: code.count == 0 ? "is empty; a currency is required with revenue" : "expected a three-letter currency code such as EUR", value: text(code))
+                }
+                currency = currencies.intern(code)
+            }
+        }
+        let purposeBytes = FieldParsers.trimmed(binding.value(E.purpose, record))
+        if subjectBytes.count > 0 && purposeBytes.count == 0 {
+            throw RowProblem(field: "purpose", reason: "is empty; a purpose is required when subject_id is set")
+        }
+        let categorySet = categoryList(binding.value(E.categories, record), binding)
+
+        guard occurredAt >= context.period.start && occurredAt < context.period.end else { return occurredAt }
+
+        // Metrics.
+        let subject = subjectBytes.count == 0 ? Int32(-1) : context.subjects.lookup(subjectBytes) ?? knownSubjects + newSubjects.intern(subjectBytes)
+        let campaign = campaigns.intern(campaignBytes)
+        if Int(campaign) >= campaignNames.count {
+            campaignNames.append(nil)
+            campaignTiers.append(0)
+        }
+        campaignTiers[Int(campaign)] |= UInt8(1) << UInt8(tier.rawValue)
+        if campaignNames[Int(campaign)] == nil {
+            let name = binding.value(E.campaignName, record)
+            if name.count > 0 { campaignNames[Int(campaign)] = text(name) }
+        }
+        engagement.add(group: tier.rawValue, type: type, subject: subject, currency: currency, revenue: revenue)
+        engagement.add(group: EngagementAccumulator.allGroup, type: type, subject: subject, currency: currency, revenue: revenue)
+        engagement.add(group: EngagementAccumulator.group(campaign: campaign), type: type, subject: subject, currency: currency, revenue: revenue)
+
+        // Consent cross-check: every event with a subject is a use.
+        guard subject >= 0 else { return occurredAt }
+        let purpose = context.purposes.lookup(purposeBytes) ?? ConsentHistory.unknownPurpose
+        violations.removeAll(keepingCapacity: true)
+        let checked = categorySetItems.withUnsafeBufferPointer { items in
+            evaluator.check(
+                Use(
+                    subject: subject, purpose: purpose, tier: tier, jurisdiction: jurisdiction, instant: occurredAt,
+                    categories: UnsafeBufferPointer(rebasing: items[categorySet])),
+                into: &violations)
+        }
+        privacyByTier[tier.rawValue].add(checked: checked, violations: violations)
+        privacyByTier[Tier.allCases.count].add(checked: checked, violations: violations)
+        privacyByJurisdiction[jurisdiction].add(checked: checked, violations: violations)
+        privacyByJurisdiction[privacyByJurisdiction.count - 1].add(checked: checked, violations: violations)
+        for violation in violations {
+            let row = ViolationRow(
+                eventID: text(eventID), occurredAt: CivilCalendar.utcString(occurredAt), rule: violation.rule, tier: tier,
+                jurisdiction: context.job.policy.jurisdictions[jurisdiction].code, campaignID: text(campaignBytes),
+                purpose: text(purposeBytes), subject: pseudonyms.pseudonym(subjectBytes, cachedAs: Int(subject)),
+                state: violation.state?.name ?? "", detail: detail(violation, purpose: text(purposeBytes), subject: subject, tier: tier))
+            do {
+                try violationLog.add(row, jurisdiction: jurisdiction, campaign: campaign)
+            } catch {
+                throw RowProblem(field: nil, reason: "internal: \(error)")
+            }
+        }
+        return occurredAt
+    }
+
+    /// The category ids of a `data_categories` value, as a range of `categorySetItems`.
+    private func categoryList(_ list: UnsafeRawBufferPointer, _ binding: ColumnBinding) -> Range<Int> {
+        if let start = uncachedStart {
+            categorySetItems.removeSubrange(start...)
+            uncachedStart = nil
+        }
+        let cached = categorySets.count < Self.categorySetLimit ? Int(categorySets.intern(list)) : categorySets.lookup(list).map(Int.init)
+        guard let id = cached else {
+            uncachedStart = categorySetItems.count
+            appendCategories(list, binding)
+            return uncachedStart!..<categorySetItems.count
+        }
+        if id == categorySetStart.count - 1 {
+            appendCategories(list, binding)
+            categorySetStart.append(categorySetItems.count)
+        }
+        return categorySetStart[id]..<categorySetStart[id + 1]
+    }
+
+    /// Splits a `data_categories` value on `;`, maps, trims and interns each item (once each).
+    private func appendCategories(_ list: UnsafeRawBufferPointer, _ binding: ColumnBinding) {
+        let first = categorySetItems.count
+        var start = 0
+        for index in 0...list.count where index == list.count || list[index] == UInt8(ascii: ";") {
+            let item = FieldParsers.trimmed(binding.mapped(E.categories, UnsafeRawBufferPointer(rebasing: list[start..<index])))
+            if item.count > 0 {
+                let category = categories.intern(item)
+                if !categorySetItems[first...].contains(category) { categorySetItems.append(category) }
+            }
+            start = index + 1
+        }
+    }
+
+    /// A plain-language account of why a violation was raised, with its evidence.
+    private func detail(_ violation: Violation, purpose: String, subject: Int32, tier: Tier) -> String {
+        let context = context
+        func point(_ name: String) -> String {
+            guard let point = violation.point else { return "\(name): no consent record" }
+            var text = "\(name): \(point.status.name) at \(CivilCalendar.utcString(point.recordedAt))"
+            if point.status == .granted && point.expiresAt != .max {
+                text += ", expired at \(CivilCalendar.utcString(point.expiresAt))"
+            }
+            let source = context.sources.string(point.source)
+            return source.isEmpty ? text : text + " (source \(source))"
+        }
+        let names = violation.categories.map { categories.string($0) }.joined(separator: ";")
+        switch violation.rule {
+        case .afterErasure:
+            let requested = evaluator.erasure(of: subject).map(CivilCalendar.utcString) ?? "?"
+            return "erasure requested at \(requested)"
+        case .noConsent, .consentDenied, .consentWithdrawn, .consentExpired, .optedOut:
+            return point(purpose)
+        case .profilingWithoutConsent:
+            return point(context.job.policy.profilingPurpose)
+        case .sensitiveWithoutConsent:
+            // The deciding record may be a category gate (`sensitive:health`), not the purpose.
+            return "sensitive \(names); " + point(violation.point.map { context.purposes.string($0.purpose) } ?? purpose)
+        case .categoryNotAllowed:
+            return "not allowed for \(tier.name): \(names)"
+        case .resurrection:
+            let fulfilled = evaluator.fulfilment(of: subject).map(CivilCalendar.utcString) ?? "?"
+            return "erasure fulfilled at \(fulfilled); the subject is back in the export"
+        }
+    }
+}

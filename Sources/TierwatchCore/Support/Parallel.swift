@@ -1,0 +1,32 @@
+import Dispatch
+import Glibc
+
+/// Runs independent pieces of work on several threads and waits for all of them.
+package enum Parallel {
+    /// The number of processors online: the default for `--threads`. It changes how fast a
+    /// run is, never what it computes.
+    package static var processorCount: Int { max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+
+    /// Calls `body(0) ... body(count - 1)`, concurrently when `count > 1`, and returns when
+    /// all have returned.
+    ///
+    /// The caller guarantees what the compiler cannot check here: each call touches only
+    /// its own state, plus shared state that nobody writes while they run.
+    package static func run(_ count: Int, _ body: (Int) -> Void) {
+        guard count > 1 else {
+            if count == 1 { body(0) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let unchecked = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: count) { unchecked.value($0) }
+        }
+    }
+}
+
+/// Carries a value into concurrent work whose thread safety the caller has checked by hand
+/// (see ``Parallel/run(_:_:)``).
+package struct UncheckedSendable<Value>: @unchecked Sendable {
+    package let value: Value
+    package init(_ value: Value) { self.value = value }
+}
