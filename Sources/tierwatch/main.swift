@@ -42,6 +42,12 @@ do {
         }
         context.threads = count
     }
+    if let bytes = environment["TIERWATCH_MIN_PART_BYTES"] {
+        guard let count = Int64(bytes), count >= 1 else {
+            throw TierwatchError(.usage, "TIERWATCH_MIN_PART_BYTES expects a whole number of bytes, found \(bytes)")
+        }
+        context.minimumPartBytes = count
+    }
     // Webhook signatures carry the real send time even under --now (receivers check it).
     context.attemptClock = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
     exit(try Commands(context: context).execute(invocation))

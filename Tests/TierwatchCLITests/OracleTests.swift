@@ -51,4 +51,29 @@ struct OracleTests {
         #expect(Set(actual) == Set(expected))
         #expect(actual.count == expected.count)
     }
+
+    @Test("reading the events in many small parts on several threads gives byte-identical reports")
+    func partsGiveIdenticalReports() throws {
+        var folders: [String: [String: Data]] = [:]
+        for threads in ["1", "5"] {
+            let workspace = try Workspace()
+            try workspace.copy(Self.fixture, to: "Jobs/oracle")
+            try workspace.write(Self.job, to: "Jobs/oracle-week.json")
+            // Parts of 64 bytes: every event file is cut, many cuts land inside quoted fields.
+            let result = try workspace.tierwatch(
+                ["run", "oracle-week", "--period", "2026-W46", "--threads", threads, "--now", "2026-11-23T06:00:00Z"],
+                environment: ["TIERWATCH_PSEUDONYM_KEY": "oracle-test-key", "TIERWATCH_MIN_PART_BYTES": "64"])
+            #expect(result.status == 1, "\(result.stderr)")
+            let folder = workspace.reports + "/oracle-week/2026-W46"
+            var files: [String: Data] = [:]
+            for name in try FileManager.default.contentsOfDirectory(atPath: folder) {
+                files[name] = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))
+            }
+            folders[threads] = files
+        }
+        let one = folders["1"] ?? [:], many = folders["5"] ?? [:]
+        #expect(one.keys.sorted() == many.keys.sorted())
+        #expect(one.keys.contains("violations.csv") && one.keys.contains("rejected.csv"))
+        for (name, data) in one { #expect(many[name] == data, "\(name) differs between 1 and 5 threads") }
+    }
 }

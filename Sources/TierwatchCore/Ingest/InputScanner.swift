@@ -34,12 +34,19 @@ package struct InputScanner {
         self.spillDirectory = spillDirectory
     }
 
-    /// Reads `files` in up to `parts` parts; `makePart(i)` makes the decoder of part `i`
-    /// (called again when a part has to be reread). Returns the parts, in input order, and
-    /// one manifest record per file.
+    /// What a scan read: the parts in input order, one manifest record per file, and how
+    /// many parts had guessed their start wrong and were read again.
+    package struct Result<Part> {
+        package var parts: [Part]
+        package var records: [InputFileRecord]
+        package var rereads: Int
+    }
+
+    /// Reads `files` in up to `parts` parts of at least `minimumPartBytes`; `makePart(i)`
+    /// makes the decoder of part `i` (called again when a part has to be reread).
     package func scan<Part: InputPart>(
         _ files: [ResolvedFile], parts: Int = 1, minimumPartBytes: Int64 = 8 << 20, makePart: (Int) throws -> Part
-    ) throws -> (parts: [Part], records: [InputFileRecord]) {
+    ) throws -> Result<Part> {
         var sizes: [Int64] = []
         for file in files {
             var info = stat()
@@ -57,15 +64,17 @@ package struct InputScanner {
         Parallel.run(readers.count) { shared.value[$0].read() }
 
         // Check each guessed start against where the part before stopped; reread on a miss.
+        var rereads = 0
         for index in readers.indices.dropFirst() {
             guard let first = readers[index].pieces.first, !first.exact else { continue }
             let before = readers[index - 1].results.last
             let boundary = before?.end ?? first.start
-            if readers[index].results.first?.start == boundary && before?.error == nil { continue }
+            if before?.error != nil || readers[index].results.first?.start == boundary { continue }
             var pieces = readers[index].pieces
             pieces[0].start = boundary
             pieces[0].exact = true
             readers[index].spill.remove()
+            rereads += 1
             readers[index] = PartReader(self, files: files, pieces: pieces, part: try makePart(index), index: index)
             readers[index].read()
         }
@@ -104,7 +113,7 @@ package struct InputScanner {
                 .badData,
                 "\(kind.rawValue): \(totalRejected) of \(totalRows) rows rejected (\(FixedPoint.ratio(Int64(totalRejected), Int64(totalRows), times: 100, scale: 2))%), above max_reject_rate \(FixedPoint.ratio(Int64((spec.maxRejectRate * 1_000_000).rounded()), 1_000_000, times: 100, scale: 2))%; first reasons:\(examples)")
         }
-        return (readers.map(\.part), records)
+        return Result(parts: readers.map(\.part), records: records, rereads: rereads)
     }
 }
 

@@ -56,7 +56,8 @@ package struct JobRunner {
                 path: staging + "/violations.csv", evidenceLimit: job.evidenceRows, mode: job.csvMode(for: "violations.csv"))
             let engine = RunEngine(
                 job: job, period: period, pseudonymizer: Pseudonymizer(key: key ?? Pseudonymizer.publishedKey),
-                rejects: rejectLog, violations: violationLog, threads: context.threads, workDirectory: staging)
+                rejects: rejectLog, violations: violationLog, threads: context.threads,
+                minimumPartBytes: context.minimumPartBytes, workDirectory: staging)
             let figures: RunFigures
             do {
                 figures = try engine.run(files)

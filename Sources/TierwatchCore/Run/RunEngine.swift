@@ -32,6 +32,7 @@ package final class RunEngine {
     private let job: JobDefinition
     private let period: ReportPeriod
     private let threads: Int
+    private let minimumPartBytes: Int64
     /// The staging folder: parts keep their rows here until they are merged.
     private let workDirectory: String
     private let subjects = ByteInterner(capacity: 1 << 16)
@@ -62,8 +63,9 @@ package final class RunEngine {
 
     package init(
         job: JobDefinition, period: ReportPeriod, pseudonymizer: Pseudonymizer, rejects: RejectLog,
-        violations: ViolationLog, threads: Int = 1, workDirectory: String
+        violations: ViolationLog, threads: Int = 1, minimumPartBytes: Int64 = 8 << 20, workDirectory: String
     ) {
+        self.minimumPartBytes = minimumPartBytes
         self.job = job
         self.period = period
         self.threads = max(1, threads)
@@ -122,9 +124,11 @@ package final class RunEngine {
             job: job, period: period, subjects: subjects, purposes: purposes, sources: sources, tiers: tiers,
             eventTypes: eventTypes, jurisdictions: jurisdictions, evaluator: evaluator, pseudonyms: pseudonyms,
             violationPath: { [workDirectory] in workDirectory + "/.violations-\($0).csv" })
-        let (parts, records) = try scanner.scan(files, parts: threads) { index in try EventPart(context, index: index) }
-        for part in parts { try merge(part) }
-        return records
+        let scan = try scanner.scan(files, parts: threads, minimumPartBytes: minimumPartBytes) { index in
+            try EventPart(context, index: index)
+        }
+        for part in scan.parts { try merge(part) }
+        return scan.records
     }
 
     /// Adds one part's figures to the run's, translating its own ids to the run's. Parts
