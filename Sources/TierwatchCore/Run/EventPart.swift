@@ -22,7 +22,16 @@ struct EventContext {
 /// no consent or erasure record) goes into tables of its own; `RunEngine` merges parts in
 /// input order, so ids, first names and violation order come out as in one sequential read.
 final class EventPart: InputPart {
-    private let context: EventContext
+    // The context's parts as plain properties: copying the context struct in the hot loop
+    // would retain and release every reference in it per row.
+    private let job: JobDefinition
+    private let period: ReportPeriod
+    private let subjects: ByteInterner
+    private let purposes: ByteInterner
+    private let sources: ByteInterner
+    private let tiers: ByteInterner
+    private let eventTypes: ByteInterner
+    private let jurisdictions: ByteInterner
     /// Subjects the shared table lacks are numbered from `knownSubjects` on.
     let knownSubjects: Int32
     let newSubjects = ByteInterner(capacity: 1024)
@@ -50,7 +59,14 @@ final class EventPart: InputPart {
     private static let categorySetLimit = 4096
 
     init(_ context: EventContext, index: Int) throws(TierwatchError) {
-        self.context = context
+        job = context.job
+        period = context.period
+        subjects = context.subjects
+        purposes = context.purposes
+        sources = context.sources
+        tiers = context.tiers
+        eventTypes = context.eventTypes
+        jurisdictions = context.jurisdictions
         knownSubjects = Int32(context.subjects.count)
         evaluator = PolicyEvaluator(partOf: context.evaluator, categories: categories)
         pseudonyms = Pseudonymizer(sameKeyAs: context.pseudonyms)
@@ -72,15 +88,14 @@ final class EventPart: InputPart {
     }
 
     func decode(_ record: CSVRecord, _ binding: ColumnBinding) throws(RowProblem) -> Int64? {
-        let context = context
         let eventID = try binding.required(E.eventID, record)
         let occurredAt = try binding.instant(E.occurredAt, record)!
         let subjectBytes = binding.value(E.subject, record)
         let campaignBytes = try binding.required(E.campaign, record)
-        let tier = Tier(rawValue: Int(try binding.symbol(context.tiers, E.tier, record, expected: "one_to_all, one_to_many, one_to_some, one_to_few, one_to_one")))!
+        let tier = Tier(rawValue: Int(try binding.symbol(tiers, E.tier, record, expected: "one_to_all, one_to_many, one_to_some, one_to_few, one_to_one")))!
         _ = try binding.required(E.channel, record)
-        let type = EventType(rawValue: Int(try binding.symbol(context.eventTypes, E.type, record, expected: "delivered, open, click, conversion, bounce, unsubscribe, holdout")))!
-        let jurisdiction = Int(try binding.symbol(context.jurisdictions, E.jurisdiction, record, expected: context.job.policy.jurisdictions.map(\.code).joined(separator: ", ")))
+        let type = EventType(rawValue: Int(try binding.symbol(eventTypes, E.type, record, expected: "delivered, open, click, conversion, bounce, unsubscribe, holdout")))!
+        let jurisdiction = Int(try binding.symbol(jurisdictions, E.jurisdiction, record, expected: job.policy.jurisdictions.map(\.code).joined(separator: ", ")))
         var revenue: Int64 = 0
         var currency: Int32 = -1
         if type == .conversion {
@@ -103,10 +118,10 @@ final class EventPart: InputPart {
         }
         let categorySet = categoryList(binding.value(E.categories, record), binding)
 
-        guard occurredAt >= context.period.start && occurredAt < context.period.end else { return occurredAt }
+        guard occurredAt >= period.start && occurredAt < period.end else { return occurredAt }
 
         // Metrics.
-        let subject = subjectBytes.count == 0 ? Int32(-1) : context.subjects.lookup(subjectBytes) ?? knownSubjects + newSubjects.intern(subjectBytes)
+        let subject = subjectBytes.count == 0 ? Int32(-1) : subjects.lookup(subjectBytes) ?? knownSubjects + newSubjects.intern(subjectBytes)
         let campaign = campaigns.intern(campaignBytes)
         if Int(campaign) >= campaignNames.count {
             campaignNames.append(nil)
@@ -123,7 +138,7 @@ final class EventPart: InputPart {
 
         // Consent cross-check: every event with a subject is a use.
         guard subject >= 0 else { return occurredAt }
-        let purpose = context.purposes.lookup(purposeBytes) ?? ConsentHistory.unknownPurpose
+        let purpose = purposes.lookup(purposeBytes) ?? ConsentHistory.unknownPurpose
         violations.removeAll(keepingCapacity: true)
         let checked = categorySetItems.withUnsafeBufferPointer { items in
             evaluator.check(
@@ -139,7 +154,7 @@ final class EventPart: InputPart {
         for violation in violations {
             let row = ViolationRow(
                 eventID: text(eventID), occurredAt: CivilCalendar.utcString(occurredAt), rule: violation.rule, tier: tier,
-                jurisdiction: context.job.policy.jurisdictions[jurisdiction].code, campaignID: text(campaignBytes),
+                jurisdiction: job.policy.jurisdictions[jurisdiction].code, campaignID: text(campaignBytes),
                 purpose: text(purposeBytes), subject: pseudonyms.pseudonym(subjectBytes, cachedAs: Int(subject)),
                 state: violation.state?.name ?? "", detail: detail(violation, purpose: text(purposeBytes), subject: subject, tier: tier))
             do {
@@ -186,14 +201,13 @@ final class EventPart: InputPart {
 
     /// A plain-language account of why a violation was raised, with its evidence.
     private func detail(_ violation: Violation, purpose: String, subject: Int32, tier: Tier) -> String {
-        let context = context
         func point(_ name: String) -> String {
             guard let point = violation.point else { return "\(name): no consent record" }
             var text = "\(name): \(point.status.name) at \(CivilCalendar.utcString(point.recordedAt))"
             if point.status == .granted && point.expiresAt != .max {
                 text += ", expired at \(CivilCalendar.utcString(point.expiresAt))"
             }
-            let source = context.sources.string(point.source)
+            let source = sources.string(point.source)
             return source.isEmpty ? text : text + " (source \(source))"
         }
         let names = violation.categories.map { categories.string($0) }.joined(separator: ";")
@@ -204,10 +218,10 @@ final class EventPart: InputPart {
         case .noConsent, .consentDenied, .consentWithdrawn, .consentExpired, .optedOut:
             return point(purpose)
         case .profilingWithoutConsent:
-            return point(context.job.policy.profilingPurpose)
+            return point(job.policy.profilingPurpose)
         case .sensitiveWithoutConsent:
             // The deciding record may be a category gate (`sensitive:health`), not the purpose.
-            return "sensitive \(names); " + point(violation.point.map { context.purposes.string($0.purpose) } ?? purpose)
+            return "sensitive \(names); " + point(violation.point.map { purposes.string($0.purpose) } ?? purpose)
         case .categoryNotAllowed:
             return "not allowed for \(tier.name): \(names)"
         case .resurrection:

@@ -8,17 +8,24 @@ package final class ByteInterner {
     private var arena: [UInt8] = []
     private var offsets: [Int] = [0]          // key i is arena[offsets[i]..<offsets[i+1]]
     private var hashes: [UInt64] = []
-    /// 0 = empty, else (high 32 bits of the hash) << 32 | (id + 1): the hash fragment is
-    /// compared before the arena is touched, saving a cache miss on most mismatches.
-    private var slots: [UInt64]
+    /// Two words per slot. The first is 0 when empty, else (the hash's high 24 bits) << 40 |
+    /// min(key length, 255) << 32 | (id + 1). The second holds a key of up to 8 bytes itself
+    /// (zero-padded), so a probe for a short id (a customer number) touches one cache line
+    /// and never the arena; for a longer key it holds the key's offset in the arena.
+    private var slots: UnsafeMutablePointer<UInt64>
+    private var slotCount: Int
     private var mask: Int
 
     package init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        slots = Array(repeating: 0, count: size)
+        slotCount = size
+        slots = .allocate(capacity: 2 * size)
+        slots.initialize(repeating: 0, count: 2 * size)
         mask = size - 1
     }
+
+    deinit { slots.deallocate() }
 
     /// The number of distinct keys.
     package var count: Int { hashes.count }
@@ -31,11 +38,12 @@ package final class ByteInterner {
         let (found, slot) = probe(key, hash)
         if let found { return found }
         let id = Int32(hashes.count)
+        (slots[2 * slot], slots[2 * slot + 1]) = Self.entry(key, hash: hash, id: id, offset: arena.count)
         arena.append(contentsOf: key)
         offsets.append(arena.count)
         hashes.append(hash)
-        slots[slot] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(UInt32(id) + 1)
-        if hashes.count * 2 > slots.count { grow() }
+        // Grow at 3/4 full: linear probing with a well-mixed hash stays short up to there.
+        if hashes.count * 4 > slotCount * 3 { grow() }
         return id
     }
 
@@ -58,21 +66,55 @@ package final class ByteInterner {
         return nil
     }
 
+    /// The two words of `key`'s slot.
+    @inline(__always)
+    private static func entry(_ key: UnsafeRawBufferPointer, hash: UInt64, id: Int32, offset: Int) -> (UInt64, UInt64) {
+        let first = meta(hash, key.count) | UInt64(UInt32(id) + 1)
+        return (first, key.count <= 8 ? packed(key) : UInt64(offset))
+    }
+
+    @inline(__always)
+    private static func meta(_ hash: UInt64, _ count: Int) -> UInt64 {
+        hash & 0xFFFF_FF00_0000_0000 | UInt64(min(count, 255)) << 32
+    }
+
+    /// Up to 8 bytes as one zero-padded word (reads nothing past the key).
+    @inline(__always)
+    private static func packed(_ key: UnsafeRawBufferPointer) -> UInt64 {
+        if key.count == 8 { return key.loadUnaligned(as: UInt64.self) }
+        var word: UInt64 = 0
+        for index in 0..<key.count { word |= UInt64(key[index]) << UInt64(8 * index) }
+        return word
+    }
+
     /// Finds `key`'s id, or the empty slot where it would go.
     @inline(__always)
     private func probe(_ key: UnsafeRawBufferPointer, _ hash: UInt64) -> (Int32?, Int) {
-        let fragment = hash & 0xFFFF_FFFF_0000_0000
-        return slots.withUnsafeBufferPointer { slots in
-            var slot = Int(truncatingIfNeeded: hash) & mask
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        let meta = Self.meta(hash, key.count)
+        if key.count <= 8 {
+            let word = Self.packed(key)
             while true {
-                let entry = slots[slot]
+                let entry = slots[2 * slot]
                 if entry == 0 { return (nil, slot) }
-                if entry & 0xFFFF_FFFF_0000_0000 == fragment {
-                    let id = Int32(truncatingIfNeeded: (entry & 0xFFFF_FFFF) - 1)
-                    if equals(Int(id), key) { return (id, slot) }
+                if entry & 0xFFFF_FFFF_0000_0000 == meta && slots[2 * slot + 1] == word {
+                    return (Int32(truncatingIfNeeded: (entry & 0xFFFF_FFFF) - 1), slot)
                 }
                 slot = (slot + 1) & mask
             }
+        }
+        while true {
+            let entry = slots[2 * slot]
+            if entry == 0 { return (nil, slot) }
+            if entry & 0xFFFF_FFFF_0000_0000 == meta {
+                let id = Int32(truncatingIfNeeded: (entry & 0xFFFF_FFFF) - 1)
+                let same =
+                    key.count < 255
+                    ? arena.withUnsafeBytes { memoryEquals($0.baseAddress! + Int(slots[2 * slot + 1]), key.baseAddress!, key.count) }
+                    : equals(Int(id), key)
+                if same { return (id, slot) }
+            }
+            slot = (slot + 1) & mask
         }
     }
 
@@ -111,13 +153,19 @@ package final class ByteInterner {
     }
 
     private func grow() {
-        let size = slots.count * 2
-        slots = Array(repeating: 0, count: size)
+        let size = slotCount * 2
+        slots.deallocate()
+        slots = .allocate(capacity: 2 * size)
+        slots.initialize(repeating: 0, count: 2 * size)
+        slotCount = size
         mask = size - 1
-        for id in 0..<hashes.count {
-            var slot = Int(truncatingIfNeeded: hashes[id]) & mask
-            while slots[slot] != 0 { slot = (slot + 1) & mask }
-            slots[slot] = (hashes[id] & 0xFFFF_FFFF_0000_0000) | UInt64(id + 1)
+        arena.withUnsafeBytes { arena in
+            for id in 0..<hashes.count {
+                var slot = Int(truncatingIfNeeded: hashes[id]) & mask
+                while slots[2 * slot] != 0 { slot = (slot + 1) & mask }
+                let key = UnsafeRawBufferPointer(rebasing: arena[offsets[id]..<offsets[id + 1]])
+                (slots[2 * slot], slots[2 * slot + 1]) = Self.entry(key, hash: hashes[id], id: Int32(id), offset: offsets[id])
+            }
         }
     }
 
