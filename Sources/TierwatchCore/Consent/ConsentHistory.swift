@@ -75,6 +75,22 @@ package struct ConsentHistory {
             sources.append(source)
         }
 
+        /// Appends a part's records, translating its subject, purpose and source ids; records
+        /// keep their order (it decides ties between records of the same instant).
+        package mutating func append(_ other: Builder, subject: PartIDs, purpose: PartIDs, source: PartIDs) {
+            let base = Int32(statuses.count)
+            entries.reserveCapacity(entries.count + other.entries.count)
+            for entry in other.entries {
+                let key = ConsentHistory.key(
+                    subject: subject(Int32(truncatingIfNeeded: entry.key >> 24)),
+                    purpose: purpose(Int32(truncatingIfNeeded: entry.key & 0xFF_FFFF)))
+                entries.append((key, entry.time, entry.order + base))
+            }
+            statuses += other.statuses
+            expiries += other.expiries
+            sources += other.sources.map { source($0) }
+        }
+
         package func build() -> ConsentHistory {
             var history = ConsentHistory()
             let sorted = entries.sorted { ($0.key, $0.time, $0.order) < ($1.key, $1.time, $1.order) }

@@ -26,15 +26,13 @@ final class EventPart: InputPart {
     // would retain and release every reference in it per row.
     private let job: JobDefinition
     private let period: ReportPeriod
-    private let subjects: ByteInterner
     private let purposes: ByteInterner
     private let sources: ByteInterner
     private let tiers: ByteInterner
     private let eventTypes: ByteInterner
     private let jurisdictions: ByteInterner
-    /// Subjects the shared table lacks are numbered from `knownSubjects` on.
-    let knownSubjects: Int32
-    let newSubjects = ByteInterner(capacity: 1024)
+    /// Subjects the shared table lacks (no consent or erasure record) are the part's own.
+    let subjectIDs: PartInterner
     let campaigns = ByteInterner(capacity: 256)
     let currencies = ByteInterner(capacity: 8)
     private let categories = ByteInterner(capacity: 32)
@@ -61,13 +59,12 @@ final class EventPart: InputPart {
     init(_ context: EventContext, index: Int) throws(TierwatchError) {
         job = context.job
         period = context.period
-        subjects = context.subjects
         purposes = context.purposes
         sources = context.sources
         tiers = context.tiers
         eventTypes = context.eventTypes
         jurisdictions = context.jurisdictions
-        knownSubjects = Int32(context.subjects.count)
+        subjectIDs = PartInterner(shared: context.subjects)
         evaluator = PolicyEvaluator(partOf: context.evaluator, categories: categories)
         pseudonyms = Pseudonymizer(sameKeyAs: context.pseudonyms)
         privacyByJurisdiction = Array(repeating: PrivacyTotals(), count: context.job.policy.jurisdictions.count + 1)
@@ -121,7 +118,7 @@ final class EventPart: InputPart {
         guard occurredAt >= period.start && occurredAt < period.end else { return occurredAt }
 
         // Metrics.
-        let subject = subjectBytes.count == 0 ? Int32(-1) : subjects.lookup(subjectBytes) ?? knownSubjects + newSubjects.intern(subjectBytes)
+        let subject = subjectBytes.count == 0 ? Int32(-1) : subjectIDs.id(subjectBytes)
         let campaign = campaigns.intern(campaignBytes)
         if Int(campaign) >= campaignNames.count {
             campaignNames.append(nil)

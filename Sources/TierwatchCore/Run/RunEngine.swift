@@ -93,7 +93,7 @@ package final class RunEngine {
             switch kind {
             case .erasures: records = try scanner.scan(files[kind] ?? []) { _ in RowsPart(decodeErasure, pseudonyms) }.records
             case .consents:
-                records = try scanner.scan(files[kind] ?? []) { _ in RowsPart(decodeConsent, pseudonyms) }.records
+                records = try readConsents(scanner, files[kind] ?? [])
                 consentRecords = consentBuilder?.count ?? 0
                 evaluator.history = consentBuilder?.build() ?? ConsentHistory()
                 consentBuilder = nil
@@ -117,6 +117,26 @@ package final class RunEngine {
             erasureRequests: erasureCount, subjects: subjects.count)
     }
 
+    // MARK: - Consents, in parts
+
+    private func readConsents(_ scanner: InputScanner, _ files: [ResolvedFile]) throws -> [InputFileRecord] {
+        let scan = try scanner.scan(files, parts: threads, minimumPartBytes: minimumPartBytes) { _ in
+            ConsentPart(
+                subjects: subjects, purposes: purposes, sources: sources, statuses: statuses, period: period,
+                signalMapping: signalMapping, pseudonyms: pseudonyms)
+        }
+        for (index, part) in scan.parts.enumerated() {
+            let subjectMap = part.subjectIDs.merge(), purposeMap = part.purposeIDs.merge(), sourceMap = part.sourceIDs.merge()
+            // The first part's numbers are the run's: its records are taken over, not copied.
+            if index == 0 && subjectMap.isIdentity && purposeMap.isIdentity && sourceMap.isIdentity {
+                consentBuilder = part.takeRecords()
+            } else {
+                consentBuilder?.append(part.takeRecords(), subject: subjectMap, purpose: purposeMap, source: sourceMap)
+            }
+        }
+        return scan.records
+    }
+
     // MARK: - Events, in parts
 
     private func readEvents(_ scanner: InputScanner, _ files: [ResolvedFile]) throws -> [InputFileRecord] {
@@ -134,8 +154,7 @@ package final class RunEngine {
     /// Adds one part's figures to the run's, translating its own ids to the run's. Parts
     /// are merged in input order, so the run's ids are numbered in order of first appearance.
     private func merge(_ part: EventPart) throws(TierwatchError) {
-        let known = part.knownSubjects
-        let newSubjects = (0..<Int32(part.newSubjects.count)).map { id in part.newSubjects.withBytes(id) { subjects.intern($0) } }
+        let subjectMap = part.subjectIDs.merge()
         let campaignMap = (0..<Int32(part.campaigns.count)).map { id in part.campaigns.withBytes(id) { campaigns.intern($0) } }
         let currencyMap = (0..<Int32(part.currencies.count)).map { id in part.currencies.withBytes(id) { currencies.intern($0) } }
         for (local, campaign) in campaignMap.enumerated() {
@@ -148,14 +167,14 @@ package final class RunEngine {
         }
         // The first part's numbers are the run's (nothing was numbered before it): its
         // tables become the run's instead of being copied.
-        let identity = newSubjects.enumerated().allSatisfy { $0.element == known + Int32($0.offset) }
+        let identity = subjectMap.isIdentity
             && campaignMap.enumerated().allSatisfy { $0.element == Int32($0.offset) }
             && currencyMap.enumerated().allSatisfy { $0.element == Int32($0.offset) }
         if mergedParts == 0 && identity {
             engagement = part.engagement
         } else {
             engagement.absorb(
-                part.engagement, subject: { $0 < known ? $0 : newSubjects[Int($0 - known)] }, campaign: { campaignMap[Int($0)] },
+                part.engagement, subject: { subjectMap($0) }, campaign: { campaignMap[Int($0)] },
                 currency: { currencyMap[Int($0)] })
         }
         mergedParts += 1
@@ -201,76 +220,6 @@ package final class RunEngine {
     /// Request types of DSR exports (GDPR Art. 15–21 and CCPA rights), and their statuses.
     private static let dsrTypes = ["erasure", "access", "rectification", "portability", "restriction", "objection", "opt_out"]
     private static let dsrStatuses = ["received", "in_progress", "fulfilled", "rejected", "withdrawn"]
-
-    // MARK: - Consents: subject_id, purpose, status, recorded_at, source, jurisdiction, expires_at
-
-    private func decodeConsent(_ record: CSVRecord, _ binding: ColumnBinding) throws(RowProblem) -> Int64? {
-        if binding.hasSignals { return try decodeSignalConsent(record, binding) }
-        let subjectBytes = try binding.required(0, record)
-        let purposeBytes = FieldParsers.trimmed(try binding.required(1, record))
-        let status = try binding.symbol(statuses, 2, record, expected: "granted, denied, withdrawn")
-        let recordedAt = try binding.instant(3, record)!
-        let expiresAt = try binding.instant(6, record, optional: true)
-        // Records made after the period cannot decide any use inside it.
-        if recordedAt < period.end {
-            consentBuilder?.add(
-                subject: subjects.intern(subjectBytes), purpose: purposes.intern(purposeBytes), recordedAt: recordedAt,
-                status: ConsentStatus(rawValue: Int(status))!, expiresAt: expiresAt,
-                source: sources.intern(FieldParsers.trimmed(binding.value(4, record))))
-        }
-        return recordedAt
-    }
-
-    /// A consents row that may carry signals (`tc_string`, `gpp_string`, `us_privacy`,
-    /// `gpc`) besides or instead of `purpose`/`status`. Every signal is decoded before any
-    /// record is added, so a rejected signal rejects the whole row: it is never read as consent.
-    private func decodeSignalConsent(_ record: CSVRecord, _ binding: ColumnBinding) throws(RowProblem) -> Int64? {
-        let subjectBytes = try binding.required(0, record)
-        let recordedAt = try binding.instant(3, record)!
-        let expiresAt = try binding.instant(6, record, optional: true)
-        var records: [SignalRecord] = []
-        var plain: (purpose: UnsafeRawBufferPointer, status: Int32)?
-        let purposeBytes = FieldParsers.trimmed(binding.value(1, record))
-        if purposeBytes.count > 0 {
-            plain = (purposeBytes, try binding.symbol(statuses, 2, record, expected: "granted, denied, withdrawn"))
-        }
-        func decoded<T>(_ column: Int, _ decode: (String) throws(SignalRejection) -> T) throws(RowProblem) -> T? {
-            let value = FieldParsers.trimmed(binding.value(column, record))
-            guard value.count > 0 else { return nil }
-            do {
-                return try decode(text(value))
-            } catch {
-                throw RowProblem(
-                    field: binding.kind.columns[column].name, reason: "rejected (\(error.reason.rawValue)): \(error.message)",
-                    value: text(value))
-            }
-        }
-        let mapping = signalMapping
-        if let tc = try decoded(7, TCString.decode) { records += mapping.records(tc) }
-        if let gpp = try decoded(8, GPPString.decode) { records += mapping.records(gpp) }
-        if let usp = try decoded(9, USPrivacyString.decode) { records += mapping.records(usp) }
-        if let gpc = try decoded(10, GPCFlag.decode) { records += mapping.gpcRecords(gpc) }
-        if plain == nil && records.isEmpty && InputKind.signalColumns.allSatisfy({ FieldParsers.trimmed(binding.value($0, record)).count == 0 }) {
-            throw RowProblem(
-                field: "purpose", reason: "is empty; expected a purpose and status, or a signal (tc_string, gpp_string, us_privacy, gpc)")
-        }
-        // Records made after the period cannot decide any use inside it.
-        guard recordedAt < period.end else { return recordedAt }
-        let subject = subjects.intern(subjectBytes)
-        let sourceBytes = FieldParsers.trimmed(binding.value(4, record))
-        if let plain {
-            consentBuilder?.add(
-                subject: subject, purpose: purposes.intern(plain.purpose), recordedAt: recordedAt,
-                status: ConsentStatus(rawValue: Int(plain.status))!, expiresAt: expiresAt, source: sources.intern(sourceBytes))
-        }
-        let prefix = sourceBytes.count > 0 ? text(sourceBytes) + " " : ""
-        for signal in records {
-            consentBuilder?.add(
-                subject: subject, purpose: purposes.intern(signal.purpose), recordedAt: recordedAt, status: signal.status,
-                expiresAt: signal.status == .granted ? expiresAt : nil, source: sources.intern(prefix + signal.signal))
-        }
-        return recordedAt
-    }
 
     // MARK: - Surveys: response_id, submitted_at, subject_id, campaign_id, tier, csat, nps, felt_intrusive
 

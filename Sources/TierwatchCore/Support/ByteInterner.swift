@@ -299,3 +299,46 @@ package final class UInt64Map<Value> {
         old.deallocate()
     }
 }
+
+/// Ids that one part of an input gives out while other parts run: keys the shared table
+/// already has keep their shared ids (it is only read), new keys are numbered from
+/// `known` on in the part's own table. Merging the part interns those into the shared
+/// table and says which shared id each of the part's ids became.
+package final class PartInterner {
+    private let shared: ByteInterner
+    package let known: Int32
+    private let added = ByteInterner(capacity: 1024)
+
+    package init(shared: ByteInterner) {
+        self.shared = shared
+        known = Int32(shared.count)
+    }
+
+    @inline(__always)
+    package func id(_ key: UnsafeRawBufferPointer) -> Int32 {
+        shared.lookup(key) ?? known + added.intern(key)
+    }
+
+    /// The key of one of this part's ids.
+    package func withBytes<R>(_ id: Int32, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        id < known ? try shared.withBytes(id, body) : try added.withBytes(id - known, body)
+    }
+
+    /// Interns the part's new keys into the shared table (call once, after the parts before
+    /// this one were merged) and returns the shared id of each new key, in order.
+    package func merge() -> PartIDs {
+        PartIDs(known: known, added: (0..<Int32(added.count)).map { id in added.withBytes(id) { shared.intern($0) } })
+    }
+}
+
+/// How a merged part's ids translate to shared ids.
+package struct PartIDs {
+    package let known: Int32
+    package let added: [Int32]
+
+    @inline(__always)
+    package func callAsFunction(_ id: Int32) -> Int32 { id < known ? id : added[Int(id - known)] }
+
+    /// Whether every id stays as it was (true for the first part merged).
+    package var isIdentity: Bool { added.enumerated().allSatisfy { $0.element == known + Int32($0.offset) } }
+}
