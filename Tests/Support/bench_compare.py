@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Tierwatch and DuckDB on the same weekly job and the same CSV files (`make bench-compare`).
 
-usage: bench_compare.py TIERWATCH_BINARY DATA_DIR [DATA_DIR ...] [--runs N] [--threads N]
-For each data set: runs both engines RUNS times as whole processes under /usr/bin/time,
-checks that both produce the same numbers (metrics, privacy and survey figures per tier,
-and the same violation list in the same order) before any time counts, then prints wall
-time (median), CPU time and peak memory for both, and the ratios.
+usage: bench_compare.py TIERWATCH_BINARY DATA_DIR [DATA_DIR ...] [--runs N]
+For each data set: runs DuckDB, Tierwatch (all processors) and Tierwatch --threads 1 RUNS
+times each, interleaved, as whole processes under /usr/bin/time; checks that all produce
+the same numbers (metrics, privacy and survey figures per tier, and the same violation
+list in the same order) before any time counts; then prints wall time (median), CPU time
+(median) and peak memory (max) for each, and the ratios to DuckDB.
 """
 import csv
 import os
@@ -59,11 +60,8 @@ def agree(ours, theirs):
 def main():
     args = sys.argv[1:]
     runs = 3
-    threads = None
     if "--runs" in args:
         i = args.index("--runs"); runs = int(args[i + 1]); del args[i:i + 2]
-    if "--threads" in args:
-        i = args.index("--threads"); threads = args[i + 1]; del args[i:i + 2]
     binary, datasets = os.path.abspath(args[0]), [os.path.abspath(d) for d in args[1:]]
     results = []
     for data in datasets:
@@ -77,40 +75,43 @@ def main():
  "currency": {{"reporting": "EUR", "rates": {{"SEK": 0.087, "GBP": 1.15, "USD": 0.92}}}}, "fail_on": "never"}}''')
             env = dict(os.environ, TIERWATCH_PSEUDONYM_KEY="bench")
             tw_cmd = [binary, "run", "bench", "--period", "2026-W46", "--jobs", f"{work}/Jobs", "--reports", f"{work}/Reports",
-                      "--state", f"{work}/state.sqlite3"] + (["--threads", threads] if threads else [])
+                      "--state", f"{work}/state.sqlite3"]
             dd_cmd = [sys.executable, os.path.join(HERE, "duckdb_job.py"), data, f"{work}/duckdb", START, END]
             os.makedirs(f"{work}/duckdb")
-            tw, dd = [], []
+            tw, tw1, dd = [], [], []
             for _ in range(runs):
-                code, *m, err = timed(tw_cmd, env)
-                if code > 2:
-                    sys.exit(f"tierwatch failed ({code}): {err}")
-                tw.append(m)
                 code, *m, err = timed(dd_cmd)
                 if code != 0:
                     sys.exit(f"duckdb failed ({code}): {err}")
                 dd.append(m)
-            problems, violations = agree(f"{work}/Reports/bench/2026-W46", f"{work}/duckdb")
-            if problems:
-                print(f"{data}: the engines DISAGREE, no timing counts:")
-                for p in problems[:20]:
-                    print("  " + p)
-                sys.exit(1)
+                for runs_of, extra in ((tw, []), (tw1, ["--threads", "1"])):
+                    code, *m, err = timed(tw_cmd + extra, env)
+                    if code > 2:
+                        sys.exit(f"tierwatch failed ({code}): {err}")
+                    runs_of.append(m)
+                    problems, violations = agree(f"{work}/Reports/bench/2026-W46", f"{work}/duckdb")
+                    if problems:
+                        print(f"{data}: the engines DISAGREE (tierwatch {' '.join(extra)}), no timing counts:")
+                        for p in problems[:20]:
+                            print("  " + p)
+                        sys.exit(1)
             events = sum(1 for f in os.listdir(f"{data}/events") for _ in open(f"{data}/events/{f}")) - len(os.listdir(f"{data}/events"))
-            results.append((data, events, violations, tw, dd))
+            results.append((data, events, violations, tw, tw1, dd))
         finally:
             shutil.rmtree(work, ignore_errors=True)
-    print(f"{'data set':<28}{'engine':<11}{'wall s':>8}{'cpu s':>8}{'peak MiB':>10}   agreement")
-    for data, events, violations, tw, dd in results:
-        for name, m in (("tierwatch", tw), ("duckdb", dd)):
-            wall = statistics.median(x[0] for x in m); cpu = statistics.median(x[1] for x in m); peak = max(x[2] for x in m)
-            print(f"{os.path.basename(data) + f' ({events:,} ev)':<28}{name:<11}{wall:>8.2f}{cpu:>8.2f}{peak:>10.0f}   "
+    print(f"{'data set':<28}{'engine':<22}{'wall s':>8}{'cpu s':>8}{'peak MiB':>10}   agreement")
+    for data, events, violations, tw, tw1, dd in results:
+        def figures(m):
+            return statistics.median(x[0] for x in m), statistics.median(x[1] for x in m), max(x[2] for x in m)
+        base = figures(dd)
+        for name, m in (("duckdb", dd), ("tierwatch", tw), ("tierwatch --threads 1", tw1)):
+            wall, cpu, peak = figures(m)
+            print(f"{os.path.basename(data) + f' ({events:,} ev)':<28}{name:<22}{wall:>8.2f}{cpu:>8.2f}{peak:>10.0f}   "
                   f"same metrics, {violations:,} identical violations")
-        tw_wall = statistics.median(x[0] for x in tw); dd_wall = statistics.median(x[0] for x in dd)
-        print(f"{'':<28}{'ratio':<11}{tw_wall / dd_wall:>8.2f}{statistics.median(x[1] for x in tw) / statistics.median(x[1] for x in dd):>8.2f}"
-              f"{max(x[2] for x in tw) / max(x[2] for x in dd):>10.2f}   (tierwatch / duckdb)")
+            if name != "duckdb":
+                print(f"{'':<28}{'  ratio to duckdb':<22}{wall / base[0]:>8.2f}{cpu / base[1]:>8.2f}{peak / base[2]:>10.2f}")
     if len(results) >= 2:
-        (_, e1, _, t1, _), (_, e2, _, t2, _) = results[0], results[-1]
+        (_, e1, _, t1, _, _), (_, e2, _, t2, _, _) = results[0], results[-1]
         growth = statistics.median(x[0] for x in t2) / statistics.median(x[0] for x in t1)
         print(f"tierwatch time grows {growth:.2f}x for {e2 / e1:.1f}x the events")
 

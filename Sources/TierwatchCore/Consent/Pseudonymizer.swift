@@ -42,14 +42,4 @@ package final class Pseudonymizer {
         cache[index] = value
         return value
     }
-
-    /// The pseudonym of an interned subject, computed once per subject.
-    package func pseudonym(subject: Int32, in subjects: ByteInterner) -> String {
-        let index = Int(subject)
-        if index < cache.count, let cached = cache[index] { return cached }
-        if index >= cache.count { cache.append(contentsOf: repeatElement(nil, count: index - cache.count + 1)) }
-        let value = subjects.withBytes(subject) { pseudonym($0) }
-        cache[index] = value
-        return value
-    }
 }
