@@ -8,7 +8,7 @@
 /// hashing, and it touches a few adjacent cache lines.
 package struct ConsentHistory {
     /// The consent point that decided a lookup, for evidence.
-    package struct Point: Sendable {
+    package struct Point: Sendable, BitwiseCopyable {
         package var recordedAt: Int64
         package var status: ConsentStatus
         /// The earliest expiry among the grants at this instant (`Int64.max`: none).
@@ -18,11 +18,11 @@ package struct ConsentHistory {
         package var purpose: Int32
     }
 
-    private var points: [Point] = []
+    private var points = LargeBuffer<Point>(zeroedCapacity: 0)
+    package private(set) var pointCount = 0
     /// `points[subjectStart[s]..<subjectStart[s + 1]]` are subject `s`'s points.
     private var subjectStart: [Int32] = [0]
 
-    package var pointCount: Int { points.count }
 
     /// The purpose id of a purpose no consent record names: no lookup ever finds a point.
     package static let unknownPurpose: Int32 = -1
@@ -94,13 +94,13 @@ package struct ConsentHistory {
         package func build() -> ConsentHistory {
             var history = ConsentHistory()
             let sorted = entries.sorted { ($0.key, $0.time, $0.order) < ($1.key, $1.time, $1.order) }
-            history.points.reserveCapacity(sorted.count)
+            history.points = LargeBuffer(zeroedCapacity: sorted.count)
             var index = 0
             while index < sorted.count {
                 let key = sorted[index].key
                 let subject = Int(key >> 24)
                 // Subjects without records in between get empty ranges.
-                while history.subjectStart.count <= subject { history.subjectStart.append(Int32(history.points.count)) }
+                while history.subjectStart.count <= subject { history.subjectStart.append(Int32(history.pointCount)) }
                 while index < sorted.count && sorted[index].key == key {
                     let time = sorted[index].time
                     // Merge all records of this instant: least permissive wins.
@@ -115,13 +115,13 @@ package struct ConsentHistory {
                         }
                         index += 1
                     }
-                    history.points.append(
-                        Point(
-                            recordedAt: time, status: statuses[decisive], expiresAt: expiry, source: sources[decisive],
-                            purpose: Int32(truncatingIfNeeded: key & 0xFF_FFFF)))
+                    history.points[history.pointCount] = Point(
+                        recordedAt: time, status: statuses[decisive], expiresAt: expiry, source: sources[decisive],
+                        purpose: Int32(truncatingIfNeeded: key & 0xFF_FFFF))
+                    history.pointCount += 1
                 }
             }
-            history.subjectStart.append(Int32(history.points.count))
+            history.subjectStart.append(Int32(history.pointCount))
             return history
         }
     }

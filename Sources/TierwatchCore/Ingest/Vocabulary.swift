@@ -50,7 +50,7 @@ package enum EventType: Int, CaseIterable, Sendable {
 }
 
 /// A recorded consent decision.
-package enum ConsentStatus: Int, CaseIterable, Sendable {
+package enum ConsentStatus: Int, CaseIterable, Sendable, BitwiseCopyable {
     case granted, denied, withdrawn
 
     package var name: String {

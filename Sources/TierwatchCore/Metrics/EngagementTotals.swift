@@ -82,7 +82,8 @@ package final class EngagementAccumulator {
     /// Revenue per (group, currency), kept apart so `EngagementTotals` updates in the hot
     /// loop copy no dictionary.
     private var revenue: [UInt64: Int64] = [:]
-    private var denseFlags: [UInt8] = []
+    /// Flags per (subject, tier or all), `subject * denseGroups + group`; zero = nothing seen.
+    private let denseFlags = LargeBuffer<UInt8>(zeroedCapacity: 1 << 16)
     private let campaignFlags = PairFlags(capacity: 1 << 14)
 
     package init() {
@@ -107,9 +108,7 @@ package final class EngagementAccumulator {
         guard bit != 0 else { return }
         if group < Self.denseGroups {
             let index = Int(subject) * Self.denseGroups + group
-            if index >= denseFlags.count {
-                denseFlags.append(contentsOf: repeatElement(0, count: max(index + 1 - denseFlags.count, denseFlags.count)))
-            }
+            if index >= denseFlags.capacity { denseFlags.grow(to: max(index + 1, 2 * denseFlags.capacity)) }
             denseFlags[index] |= bit
         } else {
             campaignFlags.insert(group: group, subject: subject, bits: bit)
@@ -136,17 +135,16 @@ package final class EngagementAccumulator {
             let target = UInt64(group(Int(key >> 32))) << 32 | UInt64(UInt32(bitPattern: currency(Int32(truncatingIfNeeded: key & 0xFFFF_FFFF))))
             revenue[target, default: 0] += micros
         }
-        part.denseFlags.withUnsafeBufferPointer { flags in
-            var index = 0
-            while index + Self.denseGroups <= flags.count {
-                defer { index += Self.denseGroups }
-                guard (0..<Self.denseGroups).contains(where: { flags[index + $0] != 0 }) else { continue }
-                let target = Int(subject(Int32(index / Self.denseGroups))) * Self.denseGroups
-                if target + Self.denseGroups > denseFlags.count {
-                    denseFlags.append(contentsOf: repeatElement(0, count: max(target + Self.denseGroups - denseFlags.count, denseFlags.count)))
-                }
-                for offset in 0..<Self.denseGroups { denseFlags[target + offset] |= flags[index + offset] }
+        let flags = part.denseFlags
+        var index = 0
+        while index + Self.denseGroups <= flags.capacity {
+            defer { index += Self.denseGroups }
+            guard (0..<Self.denseGroups).contains(where: { flags[index + $0] != 0 }) else { continue }
+            let target = Int(subject(Int32(index / Self.denseGroups))) * Self.denseGroups
+            if target + Self.denseGroups > denseFlags.capacity {
+                denseFlags.grow(to: max(target + Self.denseGroups, 2 * denseFlags.capacity))
             }
+            for offset in 0..<Self.denseGroups { denseFlags[target + offset] |= flags[index + offset] }
         }
         part.campaignFlags.forEach { group, member, bits in
             campaignFlags.insert(group: Self.group(campaign: campaign(Int32(group - Self.firstCampaignGroup))), subject: subject(member), bits: bits)
@@ -155,8 +153,8 @@ package final class EngagementAccumulator {
 
     /// Folds the per-subject flags into the distinct counts; call once at the end.
     package func finish() {
-        for (index, bits) in denseFlags.enumerated() where bits != 0 {
-            fold(bits, into: index % Self.denseGroups)
+        for index in 0..<denseFlags.capacity where denseFlags[index] != 0 {
+            fold(denseFlags[index], into: index % Self.denseGroups)
         }
         campaignFlags.forEach { group, _, bits in fold(bits, into: group) }
         for (key, micros) in revenue { groups[Int(key >> 32)].revenue[Int32(truncatingIfNeeded: key & 0xFFFF_FFFF)] = micros }
@@ -179,6 +177,7 @@ package final class EngagementAccumulator {
 /// entry (group 28 bits, subject 32 bits, flags 4 bits): half the memory of a key/value
 /// table, so twice as many entries stay in cache.
 package final class PairFlags {
+    private var storage: LargeBuffer<UInt64>
     private var words: UnsafeMutablePointer<UInt64>
     private var capacity: Int
     private var count = 0
@@ -187,11 +186,9 @@ package final class PairFlags {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
         self.capacity = size
-        words = .allocate(capacity: size)
-        words.initialize(repeating: 0, count: size)
+        storage = LargeBuffer(zeroedCapacity: size)
+        words = storage.base
     }
-
-    deinit { words.deallocate() }
 
     @inline(__always)
     package func insert(group: Int, subject: Int32, bits: UInt8) {
@@ -222,16 +219,16 @@ package final class PairFlags {
     }
 
     private func grow() {
-        let old = words, oldCapacity = capacity
+        let oldStorage = storage, old = words, oldCapacity = capacity
         capacity *= 2
-        words = .allocate(capacity: capacity)
-        words.initialize(repeating: 0, count: capacity)
+        storage = LargeBuffer(zeroedCapacity: capacity)
+        words = storage.base
         let mask = capacity - 1
         for index in 0..<oldCapacity where old[index] != 0 {
             var slot = Int(truncatingIfNeeded: ByteInterner.mix(old[index] & ~0xF)) & mask
             while words[slot] != 0 { slot = (slot + 1) & mask }
             words[slot] = old[index]
         }
-        old.deallocate()
+        withExtendedLifetime(oldStorage) {}
     }
 }

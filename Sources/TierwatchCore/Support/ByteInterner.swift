@@ -12,6 +12,7 @@ package final class ByteInterner {
     /// min(key length, 255) << 32 | (id + 1). The second holds a key of up to 8 bytes itself
     /// (zero-padded), so a probe for a short id (a customer number) touches one cache line
     /// and never the arena; for a longer key it holds the key's offset in the arena.
+    private var slotStorage: LargeBuffer<UInt64>
     private var slots: UnsafeMutablePointer<UInt64>
     private var slotCount: Int
     private var mask: Int
@@ -20,12 +21,10 @@ package final class ByteInterner {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
         slotCount = size
-        slots = .allocate(capacity: 2 * size)
-        slots.initialize(repeating: 0, count: 2 * size)
+        slotStorage = LargeBuffer(zeroedCapacity: 2 * size)
+        slots = slotStorage.base
         mask = size - 1
     }
-
-    deinit { slots.deallocate() }
 
     /// The number of distinct keys.
     package var count: Int { hashes.count }
@@ -154,9 +153,8 @@ package final class ByteInterner {
 
     private func grow() {
         let size = slotCount * 2
-        slots.deallocate()
-        slots = .allocate(capacity: 2 * size)
-        slots.initialize(repeating: 0, count: 2 * size)
+        slotStorage = LargeBuffer(zeroedCapacity: 2 * size)
+        slots = slotStorage.base
         slotCount = size
         mask = size - 1
         arena.withUnsafeBytes { arena in
