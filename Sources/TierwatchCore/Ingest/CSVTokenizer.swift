@@ -44,7 +44,11 @@ package final class CSVTokenizer {
     private var buffer: UnsafeMutableRawPointer
     private var capacity: Int
     private var length = 0
-    private var fields: [CSVField] = []
+    /// The current record's fields: raw storage, because an array's uniqueness and capacity
+    /// checks on every append measured as a sixth of the tokenizer's instructions.
+    private var fieldStorage: UnsafeMutablePointer<CSVField>
+    private var fieldCapacity = 32
+    private var fieldCount = 0
     private var nextLine = 1
     private var atFileStart: Bool
     /// A record larger than this is not a record but a broken file (an unclosed quote).
@@ -67,10 +71,28 @@ package final class CSVTokenizer {
         bufferOffset = origin
         self.stopOffset = stopOffset
         atFileStart = origin == 0
-        fields.reserveCapacity(32)
+        fieldStorage = .allocate(capacity: fieldCapacity)
     }
 
-    deinit { buffer.deallocate() }
+    deinit {
+        buffer.deallocate()
+        fieldStorage.deallocate()
+    }
+
+    private var fields: UnsafeMutableBufferPointer<CSVField> { UnsafeMutableBufferPointer(start: fieldStorage, count: fieldCount) }
+
+    @inline(__always)
+    private func appendField(_ start: Int, _ end: Int) {
+        if fieldCount == fieldCapacity {
+            let grown = UnsafeMutablePointer<CSVField>.allocate(capacity: fieldCapacity * 2)
+            grown.moveInitialize(from: fieldStorage, count: fieldCount)
+            fieldStorage.deallocate()
+            fieldStorage = grown
+            fieldCapacity *= 2
+        }
+        fieldStorage[fieldCount] = CSVField(start: start, end: end)
+        fieldCount += 1
+    }
 
     /// The physical line number of the next record, counted from `origin` (line 1).
     package var line: Int { nextLine }
@@ -133,7 +155,7 @@ package final class CSVTokenizer {
             nextLine += scan.lines
             position = scan.next
             // A blank line is not a record.
-            if fields.count == 1 && fields[0].start == fields[0].end && scan.problem == nil {
+            if fieldCount == 1 && fieldStorage[0].start == fieldStorage[0].end && scan.problem == nil {
                 continue
             }
             var problem = scan.problem
@@ -141,12 +163,10 @@ package final class CSVTokenizer {
             if problem == nil && scan.highBit {
                 problem = firstInvalidUTF8Field()
             }
-            try fields.withUnsafeBufferPointer { fieldsPointer in
-                try onRecord(
-                    CSVRecord(
-                        line: startLine, fields: fieldsPointer, base: UnsafeRawPointer(buffer),
-                        problem: problem))
-            }
+            try onRecord(
+                CSVRecord(
+                    line: startLine, fields: UnsafeBufferPointer(start: fieldStorage, count: fieldCount),
+                    base: UnsafeRawPointer(buffer), problem: problem))
         }
         // Keep the incomplete tail for the next block.
         if position > 0 {
@@ -173,7 +193,7 @@ package final class CSVTokenizer {
     /// Tokenizes one record starting at `start`, or returns nil when it is incomplete.
     @inline(__always)
     private func scanRecord(from start: Int, final: Bool) -> Scan? {
-        fields.removeAll(keepingCapacity: true)
+        fieldCount = 0
         let bytes = UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self)
         let end = length
         var i = start
@@ -215,12 +235,12 @@ package final class CSVTokenizer {
                         i += 1
                     }
                 }
-                fields.append(CSVField(start: contentStart, end: contentEnd))
+                appendField(contentStart, contentEnd)
                 // After the closing quote: a delimiter, a line end or the end of input.
                 if i < end {
                     let b = bytes[i]
                     if b != comma && b != lf && b != cr {
-                        note("text after a closing quote", field: fields.count)
+                        note("text after a closing quote", field: fieldCount)
                         while i < end && bytes[i] != comma && bytes[i] != lf && bytes[i] != cr {
                             high |= bytes[i]
                             i += 1
@@ -229,14 +249,28 @@ package final class CSVTokenizer {
                 }
             } else {
                 let fieldStart = i
+                // Eight bytes at a time up to the first comma, line end or quote (most fields
+                // are plain); the byte loop below takes it from there.
+                while i + 8 <= end {
+                    let word = UnsafeRawPointer(bytes + i).loadUnaligned(as: UInt64.self)
+                    let special = Self.specialBytes(word)
+                    if special != 0 {
+                        let before = special.trailingZeroBitCount & ~7
+                        if word & ((1 << UInt64(before)) &- 1) & 0x8080_8080_8080_8080 != 0 { high |= 0x80 }
+                        i += before >> 3
+                        break
+                    }
+                    if word & 0x8080_8080_8080_8080 != 0 { high |= 0x80 }
+                    i += 8
+                }
                 while i < end {
                     let b = bytes[i]
                     if b == comma || b == lf || b == cr { break }
-                    if b == quote { note("a quote inside an unquoted field", field: fields.count + 1) }
+                    if b == quote { note("a quote inside an unquoted field", field: fieldCount + 1) }
                     high |= b
                     i += 1
                 }
-                fields.append(CSVField(start: fieldStart, end: i))
+                appendField(fieldStart, i)
             }
             // Delimiter or record end.
             guard i < end else {
@@ -248,7 +282,7 @@ package final class CSVTokenizer {
                 i += 1
                 if i >= end && !final { return nil }
                 if i >= end {
-                    fields.append(CSVField(start: i, end: i))
+                    appendField(i, i)
                     return Scan(next: end, lines: lines, problem: problem, hasEscapes: hasEscapes, highBit: high >= 0x80)
                 }
                 continue
@@ -261,6 +295,15 @@ package final class CSVTokenizer {
             }
             return Scan(next: i, lines: lines + 1, problem: problem, hasEscapes: hasEscapes, highBit: high >= 0x80)
         }
+    }
+
+    /// The high bit of every byte of `word` that is a comma, CR, LF or quote. Only the
+    /// lowest set bit is exact (a borrow can mark a byte above a match): callers use that one.
+    @inline(__always)
+    private static func specialBytes(_ word: UInt64) -> UInt64 {
+        @inline(__always) func zeroBytes(_ x: UInt64) -> UInt64 { (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 }
+        return zeroBytes(word ^ 0x2C2C_2C2C_2C2C_2C2C) | zeroBytes(word ^ 0x0A0A_0A0A_0A0A_0A0A)
+            | zeroBytes(word ^ 0x0D0D_0D0D_0D0D_0D0D) | zeroBytes(word ^ 0x2222_2222_2222_2222)
     }
 
     /// Collapses `""` to `"` inside quoted fields, in place (the record is complete).
