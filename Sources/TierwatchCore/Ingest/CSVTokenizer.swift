@@ -159,7 +159,7 @@ package final class CSVTokenizer {
                 continue
             }
             var problem = scan.problem
-            if scan.hasEscapes { collapseDoubledQuotes() }
+            if scan.escapedFields != 0 { collapseDoubledQuotes(scan.escapedFields) }
             if problem == nil && scan.highBit {
                 problem = firstInvalidUTF8Field()
             }
@@ -186,7 +186,8 @@ package final class CSVTokenizer {
         var next: Int
         var lines: Int
         var problem: CSVProblem?
-        var hasEscapes: Bool
+        /// Bit `k` marks field `k` as holding doubled quotes; bit 63 stands for every field from 63 on.
+        var escapedFields: UInt64
         var highBit: Bool
     }
 
@@ -199,7 +200,7 @@ package final class CSVTokenizer {
         var i = start
         var lines = 0
         var problem: CSVProblem?
-        var hasEscapes = false
+        var escapedFields: UInt64 = 0
         var high: UInt8 = 0
         let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
 
@@ -223,7 +224,7 @@ package final class CSVTokenizer {
                             contentEnd = i
                             i += 1
                         } else if bytes[i + 1] == quote {
-                            hasEscapes = true
+                            escapedFields |= 1 << UInt64(min(fieldCount, 63))
                             i += 2
                         } else {
                             contentEnd = i
@@ -275,7 +276,7 @@ package final class CSVTokenizer {
             // Delimiter or record end.
             guard i < end else {
                 if !final { return nil }
-                return Scan(next: end, lines: lines, problem: problem, hasEscapes: hasEscapes, highBit: high >= 0x80)
+                return Scan(next: end, lines: lines, problem: problem, escapedFields: escapedFields, highBit: high >= 0x80)
             }
             let b = bytes[i]
             if b == comma {
@@ -283,7 +284,7 @@ package final class CSVTokenizer {
                 if i >= end && !final { return nil }
                 if i >= end {
                     appendField(i, i)
-                    return Scan(next: end, lines: lines, problem: problem, hasEscapes: hasEscapes, highBit: high >= 0x80)
+                    return Scan(next: end, lines: lines, problem: problem, escapedFields: escapedFields, highBit: high >= 0x80)
                 }
                 continue
             }
@@ -293,7 +294,7 @@ package final class CSVTokenizer {
             } else {
                 i += 1
             }
-            return Scan(next: i, lines: lines + 1, problem: problem, hasEscapes: hasEscapes, highBit: high >= 0x80)
+            return Scan(next: i, lines: lines + 1, problem: problem, escapedFields: escapedFields, highBit: high >= 0x80)
         }
     }
 
@@ -307,9 +308,9 @@ package final class CSVTokenizer {
     }
 
     /// Collapses `""` to `"` inside quoted fields, in place (the record is complete).
-    private func collapseDoubledQuotes() {
+    private func collapseDoubledQuotes(_ escaped: UInt64) {
         let bytes = buffer.assumingMemoryBound(to: UInt8.self)
-        for index in fields.indices {
+        for index in fields.indices where escaped & (1 << UInt64(min(index, 63))) != 0 {
             let field = fields[index]
             var read = field.start, write = field.start
             var changed = false
