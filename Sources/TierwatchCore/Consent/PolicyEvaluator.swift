@@ -43,6 +43,9 @@ package final class PolicyEvaluator {
     package var erasures = UInt64Map<Int64>(capacity: 64, empty: .max)
     /// Earliest fulfilment of an erasure per subject (DSR exports only).
     package var fulfilments = UInt64Map<Int64>(capacity: 64, empty: .max)
+    /// One bit per subject with an erasure request: most uses are of subjects without one,
+    /// and this small array answers that without probing the map.
+    private var erasedSubjects: [UInt64] = []
 
     package init(policy: ConsentPolicy, categories: ByteInterner, purposes: ByteInterner) {
         self.policy = policy
@@ -71,6 +74,7 @@ package final class PolicyEvaluator {
         history = template.history
         erasures = template.erasures
         fulfilments = template.fulfilments
+        erasedSubjects = template.erasedSubjects
         refreshCategories()
     }
 
@@ -95,6 +99,9 @@ package final class PolicyEvaluator {
 
     /// Records an erasure request (the earliest per subject counts), and its fulfilment.
     package func addErasure(subject: Int32, requestedAt: Int64, fulfilledAt: Int64? = nil) {
+        let word = Int(subject) >> 6
+        if word >= erasedSubjects.count { erasedSubjects += repeatElement(0, count: word + 1 - erasedSubjects.count) }
+        erasedSubjects[word] |= 1 << UInt64(subject & 63)
         erasures.update(UInt64(UInt32(bitPattern: subject))) { $0 = min($0, requestedAt) }
         if let fulfilledAt {
             fulfilments.update(UInt64(UInt32(bitPattern: subject))) { $0 = min($0, fulfilledAt) }
@@ -116,7 +123,9 @@ package final class PolicyEvaluator {
     @inline(__always)
     package func check(_ use: Use, into violations: inout [Violation]) -> Bool {
         if sensitive.count < categories.count { refreshCategories() }
-        if erasures.count > 0, let erased = erasure(of: use.subject), erased <= use.instant {
+        let word = Int(use.subject) >> 6
+        let mayBeErased = word < erasedSubjects.count && erasedSubjects[word] & (1 << UInt64(use.subject & 63)) != 0
+        if mayBeErased, let erased = erasure(of: use.subject), erased <= use.instant {
             violations.append(Violation(rule: .afterErasure, state: nil, point: nil, categories: []))
         }
         let regime = regimes[use.jurisdiction]
@@ -184,7 +193,7 @@ package final class PolicyEvaluator {
             violations.append(Violation(rule: .categoryNotAllowed, state: nil, point: nil, categories: notAllowed))
         }
         // Data in use again after its erasure was done: the list it came from was re-imported.
-        if fulfilments.count > 0, let fulfilled = fulfilment(of: use.subject), fulfilled <= use.instant {
+        if mayBeErased && fulfilments.count > 0, let fulfilled = fulfilment(of: use.subject), fulfilled <= use.instant {
             violations.append(Violation(rule: .resurrection, state: nil, point: nil, categories: []))
         }
         return checked
