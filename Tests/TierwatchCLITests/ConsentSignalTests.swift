@@ -90,14 +90,21 @@ struct ConsentSignalTests {
         try w.write(Self.plainRows.joined(separator: "\n") + "\n", to: "Jobs/data/plain.csv")
         try w.write(Self.job(consents: "signals.csv"), to: "Jobs/signals.json")
         try w.write(Self.job(consents: "plain.csv"), to: "Jobs/plain.json")
+        try w.write(Self.job(consents: "signals.csv"), to: "Jobs/signals-in-parts.json")
         let signals = try w.tierwatch(["run", "signals", "--period", "2026-11-22"])
         let plain = try w.tierwatch(["run", "plain", "--period", "2026-11-22"])
+        // The signal export again, cut into parts of 32 bytes read on 3 threads.
+        let inParts = try w.tierwatch(
+            ["run", "signals-in-parts", "--period", "2026-11-22", "--threads", "3"],
+            environment: ["TIERWATCH_PSEUDONYM_KEY": "test-key", "TIERWATCH_MIN_PART_BYTES": "32"])
         #expect(signals.status == 1, "\(signals.stderr)")
         #expect(plain.status == 1, "\(plain.stderr)")
+        #expect(inParts.status == 1, "\(inParts.stderr)")
         for file in ["violations.csv", "privacy_by_tier.csv", "privacy_by_jurisdiction.csv", "rejected.csv"] {
             let fromSignals = try w.read("Reports/signals/2026-11-22/" + file)
             let fromPlain = try w.read("Reports/plain/2026-11-22/" + file)
             #expect(fromSignals == fromPlain, "\(file) differs:\n\(fromSignals)\n---\n\(fromPlain)")
+            #expect(try w.read("Reports/signals-in-parts/2026-11-22/" + file) == fromSignals, "\(file) differs when read in parts")
         }
         // And the violations are the ones the mapping implies, not an empty file twice.
         let violations = try w.read("Reports/signals/2026-11-22/violations.csv").split(whereSeparator: \.isNewline).dropFirst()
