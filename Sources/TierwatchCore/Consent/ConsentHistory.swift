@@ -32,6 +32,15 @@ package struct ConsentHistory {
         UInt64(UInt32(bitPattern: subject)) << 24 | UInt64(UInt32(bitPattern: purpose) & 0xFF_FFFF)
     }
 
+    /// Reads the first point of `subject`, and nothing else (see `PolicyEvaluator.touch`).
+    @inline(__always)
+    package func touch(subject: Int32) -> UInt64 {
+        let index = Int(subject)
+        guard index + 1 < subjectStart.count else { return 0 }
+        let start = Int(subjectStart[index])
+        return start < pointCount ? UInt64(bitPattern: points[start].recordedAt) : 0
+    }
+
     /// The state of (subject, purpose) at `instant`, and the point that decided it.
     @inline(__always)
     package func state(subject: Int32, purpose: Int32, at instant: Int64) -> (ConsentState, Point?) {

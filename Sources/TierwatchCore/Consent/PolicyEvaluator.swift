@@ -118,6 +118,11 @@ package final class PolicyEvaluator {
         erasures.get(UInt64(UInt32(bitPattern: subject)))
     }
 
+    /// Reads the consent points a use of `subject` will look at, and nothing else (to
+    /// overlap the cache misses of a batch).
+    @inline(__always)
+    package func touch(subject: Int32) -> UInt64 { history.touch(subject: subject) }
+
     /// Checks one use; appends its violations (in rule order) to `violations` and returns
     /// whether the use was under a consent requirement (a "checked" use).
     @inline(__always)

@@ -9,6 +9,13 @@ package protocol InputPart: AnyObject {
     func decode(_ record: CSVRecord, _ binding: ColumnBinding) throws(RowProblem) -> Int64?
     /// Rewrites a rejected value before it is logged (pseudonymises subject ids).
     func redact(field: String, value: String) -> String
+    /// Called once after the part's last row: a part may hold rows back to work on them
+    /// in batches.
+    func finish() throws
+}
+
+extension InputPart {
+    package func finish() throws {}
 }
 
 /// Reads every file of one input: tokenizes, binds each file's header, hands every
@@ -165,6 +172,11 @@ private final class PartReader<Part: InputPart> {
             }
             results.append(result)
             if result.error != nil { return }
+        }
+        do {
+            try part.finish()
+        } catch {
+            if !results.isEmpty { results[results.count - 1].error = error }
         }
     }
 

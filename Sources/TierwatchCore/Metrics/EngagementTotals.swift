@@ -115,6 +115,15 @@ package final class EngagementAccumulator {
         }
     }
 
+    /// Reads the flags an event of `subject` in `campaign` will update, and nothing else (to
+    /// overlap the cache misses of a batch).
+    @inline(__always)
+    package func touch(subject: Int32, campaign: Int32) -> UInt64 {
+        let index = Int(subject) * Self.denseGroups
+        let dense = index < denseFlags.capacity ? UInt64(denseFlags[index]) : 0
+        return dense &+ campaignFlags.touch(group: Self.group(campaign: campaign), subject: subject)
+    }
+
     /// Adds a part's counts and flags (made with its own subject, campaign and currency
     /// numbers) to these: `subject(s)`, `campaign(c)` and `currency(c)` translate them.
     /// Both must be unfinished. Distinct counts stay distinct: flags are or-ed per subject.
@@ -188,6 +197,13 @@ package final class PairFlags {
         self.capacity = size
         storage = LargeBuffer(zeroedCapacity: size)
         words = storage.base
+    }
+
+    /// The word in the first slot `(group, subject)` probes.
+    @inline(__always)
+    package func touch(group: Int, subject: Int32) -> UInt64 {
+        let key = UInt64(group + 1) << 36 | UInt64(UInt32(bitPattern: subject)) << 4
+        return words[Int(truncatingIfNeeded: ByteInterner.mix(key)) & (capacity - 1)]
     }
 
     @inline(__always)

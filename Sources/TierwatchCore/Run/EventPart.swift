@@ -50,8 +50,15 @@ final class EventPart: InputPart {
     private let categorySets = ByteInterner(capacity: 64)
     private var categorySetStart: [Int] = [0]
     private var categorySetItems: [Int32] = []
-    /// Where uncached items of the current row start, once the cache is full.
+    /// Where uncached items of the current batch start, once the cache is full.
     private var uncachedStart: Int?
+    /// In-period events whose per-subject work waits for the batch (see ``flush()``).
+    private var batch: [Pending] = []
+    /// The bytes of the batch's ids, campaigns and purposes (a row's buffer is gone by then).
+    private var scratch: [UInt8] = []
+    private var writeError: TierwatchError?
+    private var sink: UInt64 = 0
+    private static let batchSize = 64
     /// More distinct values than this are not cached: memory must not grow with events
     /// even when an export puts something unique into the field.
     private static let categorySetLimit = 4096
@@ -117,8 +124,6 @@ final class EventPart: InputPart {
 
         guard occurredAt >= period.start && occurredAt < period.end else { return occurredAt }
 
-        // Metrics.
-        let subject = subjectBytes.count == 0 ? Int32(-1) : subjectIDs.id(subjectBytes)
         let campaign = campaigns.intern(campaignBytes)
         if Int(campaign) >= campaignNames.count {
             campaignNames.append(nil)
@@ -129,51 +134,128 @@ final class EventPart: InputPart {
             let name = binding.value(E.campaignName, record)
             if name.count > 0 { campaignNames[Int(campaign)] = text(name) }
         }
-        engagement.add(group: tier.rawValue, type: type, subject: subject, currency: currency, revenue: revenue)
-        engagement.add(group: EngagementAccumulator.allGroup, type: type, subject: subject, currency: currency, revenue: revenue)
-        engagement.add(group: EngagementAccumulator.group(campaign: campaign), type: type, subject: subject, currency: currency, revenue: revenue)
+        var pending = Pending(
+            campaign: campaign, tier: tier, type: type, jurisdiction: jurisdiction, currency: currency, revenue: revenue,
+            occurredAt: occurredAt, categories: categorySet)
+        if subjectBytes.count > 0 {
+            pending.purpose = purposes.lookup(purposeBytes) ?? ConsentHistory.unknownPurpose
+            pending.subjectText = keep(subjectBytes)
+            pending.eventIDText = keep(eventID)
+            pending.campaignText = keep(campaignBytes)
+            pending.purposeText = keep(purposeBytes)
+        }
+        batch.append(pending)
+        if batch.count == Self.batchSize { flush() }
+        return occurredAt
+    }
+
+    /// An in-period event whose per-subject work waits for its batch.
+    private struct Pending {
+        var campaign: Int32
+        var tier: Tier
+        var type: EventType
+        var jurisdiction: Int
+        var currency: Int32
+        var revenue: Int64
+        var occurredAt: Int64
+        var categories: Range<Int>
+        var subject: Int32 = -1
+        var purpose: Int32 = ConsentHistory.unknownPurpose
+        var subjectText = 0..<0
+        var eventIDText = 0..<0
+        var campaignText = 0..<0
+        var purposeText = 0..<0
+    }
+
+    private func keep(_ bytes: UnsafeRawBufferPointer) -> Range<Int> {
+        let start = scratch.count
+        scratch.append(contentsOf: bytes)
+        return start..<scratch.count
+    }
+
+    func finish() throws {
+        flush()
+        if let writeError { throw writeError }
+    }
+
+    /// Does the per-subject work of the batch: the subject's id, its engagement flags and
+    /// the consent check. Each of those is a read at random into a table larger than the
+    /// caches; done one event at a time, between parsing rows, every read waits for memory
+    /// on its own. Over a batch, first a tight loop only touches what the events will read,
+    /// so the processor has many of those reads in flight at once, then the work finds them
+    /// in cache. Events are completed in input order.
+    private func flush() {
+        guard !batch.isEmpty else { return }
+        scratch.withUnsafeBytes { scratch in
+            func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: scratch[range]) }
+            var touched: UInt64 = 0
+            for pending in batch where !pending.subjectText.isEmpty { touched &+= subjectIDs.touch(bytes(pending.subjectText)) }
+            for index in batch.indices where !batch[index].subjectText.isEmpty {
+                batch[index].subject = subjectIDs.id(bytes(batch[index].subjectText))
+            }
+            for pending in batch where pending.subject >= 0 {
+                touched &+= engagement.touch(subject: pending.subject, campaign: pending.campaign)
+                touched &+= evaluator.touch(subject: pending.subject)
+            }
+            sink &+= touched
+            for pending in batch { complete(pending, bytes) }
+        }
+        batch.removeAll(keepingCapacity: true)
+        scratch.removeAll(keepingCapacity: true)
+        if let start = uncachedStart {
+            categorySetItems.removeSubrange(start...)
+            uncachedStart = nil
+        }
+    }
+
+    private func complete(_ event: Pending, _ bytes: (Range<Int>) -> UnsafeRawBufferPointer) {
+        let subject = event.subject, tier = event.tier, jurisdiction = event.jurisdiction
+        engagement.add(group: tier.rawValue, type: event.type, subject: subject, currency: event.currency, revenue: event.revenue)
+        engagement.add(
+            group: EngagementAccumulator.allGroup, type: event.type, subject: subject, currency: event.currency, revenue: event.revenue)
+        engagement.add(
+            group: EngagementAccumulator.group(campaign: event.campaign), type: event.type, subject: subject,
+            currency: event.currency, revenue: event.revenue)
 
         // Consent cross-check: every event with a subject is a use.
-        guard subject >= 0 else { return occurredAt }
-        let purpose = purposes.lookup(purposeBytes) ?? ConsentHistory.unknownPurpose
+        guard subject >= 0 else { return }
         violations.removeAll(keepingCapacity: true)
         let checked = categorySetItems.withUnsafeBufferPointer { items in
             evaluator.check(
                 Use(
-                    subject: subject, purpose: purpose, tier: tier, jurisdiction: jurisdiction, instant: occurredAt,
-                    categories: UnsafeBufferPointer(rebasing: items[categorySet])),
+                    subject: subject, purpose: event.purpose, tier: tier, jurisdiction: jurisdiction, instant: event.occurredAt,
+                    categories: UnsafeBufferPointer(rebasing: items[event.categories])),
                 into: &violations)
         }
         privacyByTier[tier.rawValue].add(checked: checked, violations: violations)
         privacyByTier[Tier.allCases.count].add(checked: checked, violations: violations)
         privacyByJurisdiction[jurisdiction].add(checked: checked, violations: violations)
         privacyByJurisdiction[privacyByJurisdiction.count - 1].add(checked: checked, violations: violations)
-        for violation in violations {
+        for violation in violations where writeError == nil {
+            let purpose = text(bytes(event.purposeText))
             let row = ViolationRow(
-                eventID: text(eventID), occurredAt: CivilCalendar.utcString(occurredAt), rule: violation.rule, tier: tier,
-                jurisdiction: job.policy.jurisdictions[jurisdiction].code, campaignID: text(campaignBytes),
-                purpose: text(purposeBytes), subject: pseudonyms.pseudonym(subjectBytes, cachedAs: Int(subject)),
-                state: violation.state?.name ?? "", detail: detail(violation, purpose: text(purposeBytes), subject: subject, tier: tier))
+                eventID: text(bytes(event.eventIDText)), occurredAt: CivilCalendar.utcString(event.occurredAt), rule: violation.rule,
+                tier: tier, jurisdiction: job.policy.jurisdictions[jurisdiction].code, campaignID: text(bytes(event.campaignText)),
+                purpose: purpose, subject: pseudonyms.pseudonym(bytes(event.subjectText), cachedAs: Int(subject)),
+                state: violation.state?.name ?? "", detail: detail(violation, purpose: purpose, subject: subject, tier: tier))
             do {
-                try violationLog.add(row, jurisdiction: jurisdiction, campaign: campaign)
+                try violationLog.add(row, jurisdiction: jurisdiction, campaign: event.campaign)
             } catch {
-                throw RowProblem(field: nil, reason: "internal: \(error)")
+                writeError = error
             }
         }
-        return occurredAt
     }
 
     /// The category ids of a `data_categories` value, as a range of `categorySetItems`.
     private func categoryList(_ list: UnsafeRawBufferPointer, _ binding: ColumnBinding) -> Range<Int> {
-        if let start = uncachedStart {
-            categorySetItems.removeSubrange(start...)
-            uncachedStart = nil
-        }
+        // Once the cache is full, no set is added to it, so uncached items (kept until the
+        // batch is done) always come after every cached one.
         let cached = categorySets.count < Self.categorySetLimit ? Int(categorySets.intern(list)) : categorySets.lookup(list).map(Int.init)
         guard let id = cached else {
-            uncachedStart = categorySetItems.count
+            let start = categorySetItems.count
+            if uncachedStart == nil { uncachedStart = start }
             appendCategories(list, binding)
-            return uncachedStart!..<categorySetItems.count
+            return start..<categorySetItems.count
         }
         if id == categorySetStart.count - 1 {
             appendCategories(list, binding)
