@@ -23,6 +23,7 @@ struct PolicyFixture {
         _ purpose: String, tier: Tier, jurisdiction: String, at seconds: Int64, categories names: [String] = [],
         erasureAt: Int64? = nil
     ) -> (rules: [String], checked: Bool) {
+        var builder = builder
         evaluator.history = builder.build()
         if let erasureAt { evaluator.addErasure(subject: 0, requestedAt: erasureAt * 1000) }
         let ids = names.map { categories.intern($0) }

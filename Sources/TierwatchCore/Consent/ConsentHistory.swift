@@ -100,9 +100,12 @@ package struct ConsentHistory {
             sources += other.sources.map { source($0) }
         }
 
-        package func build() -> ConsentHistory {
+        /// Compacts the records into a history. Sorts in place (no second copy of millions
+        /// of entries): the builder is spent afterwards.
+        package mutating func build() -> ConsentHistory {
             var history = ConsentHistory()
-            let sorted = entries.sorted { ($0.key, $0.time, $0.order) < ($1.key, $1.time, $1.order) }
+            entries.sort { ($0.key, $0.time, $0.order) < ($1.key, $1.time, $1.order) }
+            let sorted = entries
             history.points = LargeBuffer(zeroedCapacity: sorted.count)
             var index = 0
             while index < sorted.count {

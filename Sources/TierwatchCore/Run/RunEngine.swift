@@ -95,7 +95,7 @@ package final class RunEngine {
             case .consents:
                 records = try readConsents(scanner, files[kind] ?? [])
                 consentRecords = consentBuilder?.count ?? 0
-                evaluator.history = consentBuilder?.build() ?? ConsentHistory()
+                evaluator.history = consentBuilder?.build() ?? ConsentHistory()  // spends the builder
                 consentBuilder = nil
             case .events: records = try readEvents(scanner, files[kind] ?? [])
             case .surveys: records = try scanner.scan(files[kind] ?? []) { _ in RowsPart(decodeSurvey, pseudonyms) }.records
