@@ -30,6 +30,11 @@ package final class Pseudonymizer {
         "p_" + Hex.encode(mac.authenticationCode(for: id).prefix(8))
     }
 
+    /// A rejected value as `rejected.csv` may show it: subject ids pseudonymised, the rest as is.
+    package func redacted(field: String, value: String) -> String {
+        field == "subject_id" ? pseudonym(value) : value
+    }
+
     package func pseudonym(_ id: String) -> String {
         Array(id.utf8).withUnsafeBytes { pseudonym($0) }
     }

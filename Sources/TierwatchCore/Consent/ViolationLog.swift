@@ -52,13 +52,13 @@ package final class ViolationLog {
     }
 
     /// Appends a part's rows and adds up its counts; the part's campaign id `c` is
-    /// `campaignMap[c]` here. Then deletes the part's file.
-    package func absorb(_ part: ViolationLog, campaignMap: [Int32]) throws(TierwatchError) {
+    /// `campaignMap(c)` here. Then deletes the part's file.
+    package func absorb(_ part: ViolationLog, campaignMap: PartIDs) throws(TierwatchError) {
         try writer.append(rowsOf: part.writer)
         unlink(part.writer.path)
         total += part.total
         for (key, count) in part.matrix { matrix[key, default: 0] += count }
-        for (campaign, count) in part.byCampaign { byCampaign[campaignMap[Int(campaign)], default: 0] += count }
+        for (campaign, count) in part.byCampaign { byCampaign[campaignMap(campaign), default: 0] += count }
         for (severity, count) in part.bySeverity { bySeverity[severity, default: 0] += count }
         for rule in ConsentRule.allCases {
             for row in part.evidence[rule] ?? [] where evidence[rule, default: []].count < evidenceLimit {

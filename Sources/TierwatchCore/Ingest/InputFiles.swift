@@ -74,30 +74,47 @@ package enum InputStream {
         }
         defer { close(fd) }
         let hasher = SHA256Hasher()
-        let inflater = file.absolute.hasSuffix(".gz") ? try GzipInflater() : nil
-        var total: Int64 = 0
-        try blocks(fd, file, from: 0) { chunk in
-            hasher.update(chunk)
-            total += Int64(chunk.count)
-            if let inflater {
-                do {
-                    try inflater.inflate(chunk, body)
-                } catch let error as GzipError {
-                    throw TierwatchError(.badData, "\(file.display): not a readable gzip file: \(error)")
-                }
-            } else {
-                try body(chunk)
-            }
+        let total = try decoded(fd, file, from: 0, hasher: hasher) { block in
+            try body(block)
             return true
         }
-        if let inflater {
+        return (Hex.encode(hasher.finalize()), total)
+    }
+
+    /// Reads `fd` from `offset`: hashes the bytes as stored into `hasher` (when given),
+    /// inflates a gzip file, and hands the decoded blocks to `body` until it returns false;
+    /// after that, reading goes on only to finish the hash. Returns the stored bytes read.
+    static func decoded(
+        _ fd: Int32, _ file: ResolvedFile, from offset: Int64, hasher: SHA256Hasher?,
+        _ body: (UnsafeRawBufferPointer) throws -> Bool
+    ) throws -> Int64 {
+        let inflater = file.absolute.hasSuffix(".gz") ? try GzipInflater() : nil
+        var wanted = true
+        var total: Int64 = 0
+        try blocks(fd, file, from: offset) { chunk in
+            hasher?.update(chunk)
+            total += Int64(chunk.count)
+            if wanted {
+                if let inflater {
+                    do {
+                        try inflater.inflate(chunk) { block in if wanted { wanted = try body(block) } }
+                    } catch let error as GzipError {
+                        throw TierwatchError(.badData, "\(file.display): not a readable gzip file: \(error)")
+                    }
+                } else {
+                    wanted = try body(chunk)
+                }
+            }
+            return wanted || hasher != nil
+        }
+        if wanted, let inflater {
             do {
                 try inflater.finish()
             } catch {
                 throw TierwatchError(.badData, "\(file.display): not a readable gzip file: \(error)")
             }
         }
-        return (Hex.encode(hasher.finalize()), total)
+        return total
     }
 
     /// Reads `fd` from `offset` in blocks of `blockSize` bytes as stored (no inflating),

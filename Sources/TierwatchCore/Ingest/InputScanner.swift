@@ -1,6 +1,5 @@
 import Digests
 import Glibc
-import Gzip
 
 /// What reads the rows of one part of an input, on that part's thread.
 package protocol InputPart: AnyObject {
@@ -222,39 +221,17 @@ private final class PartReader<Part: InputPart> {
         }
         // The piece that starts a file also hashes all of it, past its own end if the file is cut.
         let hasher = piece.start == 0 ? SHA256Hasher() : nil
-        let inflater = file.absolute.hasSuffix(".gz") ? try GzipInflater() : nil
-        var offset = result.start
-        try InputStream.blocks(fd, file, from: offset) { chunk in
-            hasher?.update(chunk)
-            offset += Int64(chunk.count)
-            guard tokenizer.stoppedAt == nil else { return hasher != nil }
-            if let inflater {
-                do {
-                    try inflater.inflate(chunk) { try tokenizer.feed($0, handle) }
-                } catch let error as GzipError {
-                    throw TierwatchError(.badData, "\(file.display): not a readable gzip file: \(error)")
-                }
-            } else {
-                try tokenizer.feed(chunk, handle)
-            }
-            return tokenizer.stoppedAt == nil || hasher != nil
+        let stored = try InputStream.decoded(fd, file, from: result.start, hasher: hasher) { block in
+            try tokenizer.feed(block, handle)
+            return tokenizer.stoppedAt == nil
         }
-        if tokenizer.stoppedAt == nil {
-            if let inflater {
-                do {
-                    try inflater.finish()
-                } catch {
-                    throw TierwatchError(.badData, "\(file.display): not a readable gzip file: \(error)")
-                }
-            }
-            try tokenizer.finish(handle)
-        }
+        if tokenizer.stoppedAt == nil { try tokenizer.finish(handle) }
         if piece.start == 0 && binding == nil {
             throw TierwatchError(.badData, "\(file.display): the file is empty; expected a header row")
         }
-        result.end = tokenizer.stoppedAt ?? offset
+        result.end = tokenizer.stoppedAt ?? result.start + stored
         result.lines = tokenizer.line - 1
-        if let hasher { result.digest = (Hex.encode(hasher.finalize()), offset) }
+        if let hasher { result.digest = (Hex.encode(hasher.finalize()), stored) }
     }
 
     /// The header of a file this piece starts in the middle of.

@@ -32,7 +32,7 @@ final class ConsentPart: InputPart {
         return records
     }
 
-    func redact(field: String, value: String) -> String { field == "subject_id" ? pseudonyms.pseudonym(value) : value }
+    func redact(field: String, value: String) -> String { pseudonyms.redacted(field: field, value: value) }
 
     private func text(_ bytes: UnsafeRawBufferPointer) -> String { String(decoding: bytes, as: UTF8.self) }
 

@@ -9,6 +9,8 @@ struct EventContext {
     let tiers: ByteInterner
     let eventTypes: ByteInterner
     let jurisdictions: ByteInterner
+    let campaigns: ByteInterner
+    let currencies: ByteInterner
     let evaluator: PolicyEvaluator
     let pseudonyms: Pseudonymizer
     /// Where part `i` writes its violation rows until they are merged.
@@ -33,8 +35,8 @@ final class EventPart: InputPart {
     private let jurisdictions: ByteInterner
     /// Subjects the shared table lacks (no consent or erasure record) are the part's own.
     let subjectIDs: PartInterner
-    let campaigns = ByteInterner(capacity: 256)
-    let currencies = ByteInterner(capacity: 8)
+    let campaignIDs: PartInterner
+    let currencyIDs: PartInterner
     private let categories = ByteInterner(capacity: 32)
     private let evaluator: PolicyEvaluator
     private let pseudonyms: Pseudonymizer
@@ -72,6 +74,8 @@ final class EventPart: InputPart {
         eventTypes = context.eventTypes
         jurisdictions = context.jurisdictions
         subjectIDs = PartInterner(shared: context.subjects)
+        campaignIDs = PartInterner(shared: context.campaigns)
+        currencyIDs = PartInterner(shared: context.currencies)
         evaluator = PolicyEvaluator(partOf: context.evaluator, categories: categories)
         pseudonyms = Pseudonymizer(sameKeyAs: context.pseudonyms)
         privacyByJurisdiction = Array(repeating: PrivacyTotals(), count: context.job.policy.jurisdictions.count + 1)
@@ -81,7 +85,7 @@ final class EventPart: InputPart {
     }
 
     func redact(field: String, value: String) -> String {
-        field == "subject_id" ? pseudonyms.pseudonym(value) : value
+        pseudonyms.redacted(field: field, value: value)
     }
 
     private func text(_ bytes: UnsafeRawBufferPointer) -> String { String(decoding: bytes, as: UTF8.self) }
@@ -113,7 +117,7 @@ final class EventPart: InputPart {
                 guard code.count == 3, code.allSatisfy({ $0 >= 0x41 && $0 <= 0x5A }) else {
                     throw RowProblem(field: "currency", reason: code.count == 0 ? "is empty; a currency is required with revenue" : "expected a three-letter currency code such as EUR", value: text(code))
                 }
-                currency = currencies.intern(code)
+                currency = currencyIDs.id(code)
             }
         }
         let purposeBytes = FieldParsers.trimmed(binding.value(E.purpose, record))
@@ -124,8 +128,8 @@ final class EventPart: InputPart {
 
         guard occurredAt >= period.start && occurredAt < period.end else { return occurredAt }
 
-        let campaign = campaigns.intern(campaignBytes)
-        if Int(campaign) >= campaignNames.count {
+        let campaign = campaignIDs.id(campaignBytes)
+        while Int(campaign) >= campaignNames.count {
             campaignNames.append(nil)
             campaignTiers.append(0)
         }

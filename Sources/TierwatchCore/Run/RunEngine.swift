@@ -142,7 +142,8 @@ package final class RunEngine {
     private func readEvents(_ scanner: InputScanner, _ files: [ResolvedFile]) throws -> [InputFileRecord] {
         let context = EventContext(
             job: job, period: period, subjects: subjects, purposes: purposes, sources: sources, tiers: tiers,
-            eventTypes: eventTypes, jurisdictions: jurisdictions, evaluator: evaluator, pseudonyms: pseudonyms,
+            eventTypes: eventTypes, jurisdictions: jurisdictions, campaigns: campaigns, currencies: currencies,
+            evaluator: evaluator, pseudonyms: pseudonyms,
             violationPath: { [workDirectory] in workDirectory + "/.violations-\($0).csv" })
         let scan = try scanner.scan(files, parts: threads, minimumPartBytes: minimumPartBytes) { index in
             try EventPart(context, index: index)
@@ -154,28 +155,24 @@ package final class RunEngine {
     /// Adds one part's figures to the run's, translating its own ids to the run's. Parts
     /// are merged in input order, so the run's ids are numbered in order of first appearance.
     private func merge(_ part: EventPart) throws(TierwatchError) {
-        let subjectMap = part.subjectIDs.merge()
-        let campaignMap = (0..<Int32(part.campaigns.count)).map { id in part.campaigns.withBytes(id) { campaigns.intern($0) } }
-        let currencyMap = (0..<Int32(part.currencies.count)).map { id in part.currencies.withBytes(id) { currencies.intern($0) } }
-        for (local, campaign) in campaignMap.enumerated() {
-            if Int(campaign) >= campaignNames.count {
+        let subjectMap = part.subjectIDs.merge(), campaignMap = part.campaignIDs.merge()
+        let currencyMap = part.currencyIDs.merge()
+        for local in part.campaignNames.indices {
+            let campaign = Int(campaignMap(Int32(local)))
+            while campaign >= campaignNames.count {
                 campaignNames.append(nil)
                 campaignTiers.append(0)
             }
-            campaignTiers[Int(campaign)] |= part.campaignTiers[local]
-            if campaignNames[Int(campaign)] == nil { campaignNames[Int(campaign)] = part.campaignNames[local] }
+            campaignTiers[campaign] |= part.campaignTiers[local]
+            if campaignNames[campaign] == nil { campaignNames[campaign] = part.campaignNames[local] }
         }
         // The first part's numbers are the run's (nothing was numbered before it): its
         // tables become the run's instead of being copied.
-        let identity = subjectMap.isIdentity
-            && campaignMap.enumerated().allSatisfy { $0.element == Int32($0.offset) }
-            && currencyMap.enumerated().allSatisfy { $0.element == Int32($0.offset) }
-        if mergedParts == 0 && identity {
+        if mergedParts == 0 && subjectMap.isIdentity && campaignMap.isIdentity && currencyMap.isIdentity {
             engagement = part.engagement
         } else {
             engagement.absorb(
-                part.engagement, subject: { subjectMap($0) }, campaign: { campaignMap[Int($0)] },
-                currency: { currencyMap[Int($0)] })
+                part.engagement, subject: { subjectMap($0) }, campaign: { campaignMap($0) }, currency: { currencyMap($0) })
         }
         mergedParts += 1
         for index in privacyByTier.indices { privacyByTier[index].add(part.privacyByTier[index]) }
@@ -259,5 +256,5 @@ private final class RowsPart: InputPart {
 
     func decode(_ record: CSVRecord, _ binding: ColumnBinding) throws(RowProblem) -> Int64? { try decodeRow(record, binding) }
 
-    func redact(field: String, value: String) -> String { field == "subject_id" ? pseudonyms.pseudonym(value) : value }
+    func redact(field: String, value: String) -> String { pseudonyms.redacted(field: field, value: value) }
 }
