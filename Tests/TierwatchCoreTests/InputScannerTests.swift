@@ -54,17 +54,25 @@ private func trickyFiles(in folder: String, seed: UInt64) throws -> [ResolvedFil
     return files
 }
 
-private func scanned(_ files: [ResolvedFile], parts: Int, folder: String) throws -> (rows: [String], rejected: String, records: [InputFileRecord], rereads: Int, partCount: Int) {
-    let rejectPath = folder + "/rejected-\(parts).csv"
+private func scanned(_ files: [ResolvedFile], parts: Int, threads: Int = 1, folder: String) throws -> (rows: [String], rejected: String, records: [InputFileRecord], rereads: Int, partCount: Int) {
+    let rejectPath = folder + "/rejected-\(parts)-\(threads).csv"
     let rejects = try RejectLog(path: rejectPath, mode: .raw)
     let spec = InputSpec(paths: [], columns: [:], constants: [:], values: [:], maxRejectRate: 1, optional: false)
     let scanner = InputScanner(kind: .erasures, spec: spec, rejects: rejects, spillDirectory: folder)
-    let result = try scanner.scan(files, parts: parts, minimumPartBytes: 1) { _ in RecordingPart() }
+    var rows: [String] = []
+    var made = 0
+    let result = try scanner.scan(files, threads: threads, parts: parts, minimumPartBytes: 1) { _ in
+        made += 1
+        return RecordingPart()
+    } merge: { part in
+        rows += part.rows
+    }
     try rejects.close()
+    #expect(made == result.parts + result.rereads, "one decoder per part, and one more per reread")
     let rejected = try String(contentsOfFile: rejectPath, encoding: .utf8)
     let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix(".rejects") }
     #expect(leftovers.isEmpty, "spilled rejects are removed after the merge")
-    return (result.parts.flatMap(\.rows), rejected, result.records, result.rereads, result.parts.count)
+    return (rows, rejected, result.records, result.rereads, result.parts)
 }
 
 @Suite("Reading one input in parts on several threads")
@@ -77,18 +85,19 @@ struct InputScannerTests {
         var rereads = 0
         for seed: UInt64 in [1, 2, 3] {
             let files = try trickyFiles(in: folder, seed: seed)
-            let one = try scanned(files, parts: 1, folder: folder)
+            let one = try scanned(files, parts: 1, threads: 1, folder: folder)
             #expect(one.partCount == 1)
             #expect(one.rows.count > 1000)
             #expect(one.rejected.contains("refused"))
             #expect(one.rejected.contains("expected 2 fields, found 1"))
             #expect(one.rejected.contains("<bad|"), "rejected values go through the part's redaction")
-            for parts in [2, 3, 5, 8, 17, 64] {
-                let many = try scanned(files, parts: parts, folder: folder)
+            for (parts, threads) in [(2, 1), (3, 2), (5, 3), (8, 2), (17, 4), (64, 3)] {
+                let many = try scanned(files, parts: parts, threads: threads, folder: folder)
+                let what = "\(parts) parts on \(threads) threads, seed \(seed)"
                 #expect(many.partCount > 1 && many.partCount <= parts)
-                #expect(many.rows == one.rows, "rows of \(parts) parts, seed \(seed)")
-                #expect(many.rejected == one.rejected, "rejected.csv of \(parts) parts, seed \(seed)")
-                #expect(many.records == one.records, "manifest records of \(parts) parts, seed \(seed)")
+                #expect(many.rows == one.rows, "rows of \(what)")
+                #expect(many.rejected == one.rejected, "rejected.csv of \(what)")
+                #expect(many.records == one.records, "manifest records of \(what)")
                 rereads += many.rereads
             }
         }
@@ -114,5 +123,33 @@ struct InputScannerTests {
             }
         }
         #expect(InputPlan.split(sizes: [10 << 20], splittable: [true], parts: 4, minimumPartBytes: 8 << 20).count == 1)
+    }
+
+    @Test("a part that fails stops the scan with its error, and no part after it is merged")
+    func failingPartStopsTheScan() throws {
+        let folder = NSTemporaryDirectory() + "tierwatch-scan-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var files = try trickyFiles(in: folder, seed: 4)
+        let empty = folder + "/empty.csv"
+        try Data().write(to: URL(fileURLWithPath: empty))
+        files.insert(ResolvedFile(absolute: empty, display: "empty.csv"), at: 2)
+        let rejects = try RejectLog(path: folder + "/rejected.csv", mode: .raw)
+        let spec = InputSpec(paths: [], columns: [:], constants: [:], values: [:], maxRejectRate: 1, optional: false)
+        let scanner = InputScanner(kind: .erasures, spec: spec, rejects: rejects, spillDirectory: folder)
+        var merged: [String] = []
+        #expect(throws: TierwatchError.self) {
+            _ = try scanner.scan(files, threads: 3, parts: 12, minimumPartBytes: 1) { _ in RecordingPart() } merge: { part in
+                merged += part.rows
+            }
+        }
+        do {
+            _ = try scanner.scan(files, threads: 3, parts: 12, minimumPartBytes: 1) { _ in RecordingPart() } merge: { _ in }
+        } catch let error as TierwatchError {
+            #expect(error.message.contains("empty.csv: the file is empty"), "\(error.message)")
+        }
+        let before = try scanned(Array(files.prefix(2)), parts: 1, folder: folder).rows
+        #expect(merged.count <= before.count, "nothing after the failing file was merged")
+        #expect(merged == Array(before.prefix(merged.count)), "what was merged came in input order")
     }
 }

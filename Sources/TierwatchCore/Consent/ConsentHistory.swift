@@ -68,7 +68,9 @@ package struct ConsentHistory {
 
     /// Collects records in any order, then compacts them.
     package struct Builder {
-        private var entries: [(key: UInt64, time: Int64, order: Int32)] = []
+        /// The (subject, purpose) key and time of each record, in input order; the other
+        /// arrays hold the rest, at the same index.
+        private var entries: [(key: UInt64, time: Int64)] = []
         private var statuses: [ConsentStatus] = []
         private var expiries: [Int64] = []
         private var sources: [Int32] = []
@@ -78,7 +80,7 @@ package struct ConsentHistory {
         package var count: Int { entries.count }
 
         package mutating func add(subject: Int32, purpose: Int32, recordedAt: Int64, status: ConsentStatus, expiresAt: Int64?, source: Int32) {
-            entries.append((ConsentHistory.key(subject: subject, purpose: purpose), recordedAt, Int32(statuses.count)))
+            entries.append((ConsentHistory.key(subject: subject, purpose: purpose), recordedAt))
             statuses.append(status)
             expiries.append(expiresAt ?? .max)
             sources.append(source)
@@ -87,45 +89,86 @@ package struct ConsentHistory {
         /// Appends a part's records, translating its subject, purpose and source ids; records
         /// keep their order (it decides ties between records of the same instant).
         package mutating func append(_ other: Builder, subject: PartIDs, purpose: PartIDs, source: PartIDs) {
-            let base = Int32(statuses.count)
-            entries.reserveCapacity(entries.count + other.entries.count)
             for entry in other.entries {
                 let key = ConsentHistory.key(
                     subject: subject(Int32(truncatingIfNeeded: entry.key >> 24)),
                     purpose: purpose(Int32(truncatingIfNeeded: entry.key & 0xFF_FFFF)))
-                entries.append((key, entry.time, entry.order + base))
+                entries.append((key, entry.time))
             }
             statuses += other.statuses
             expiries += other.expiries
             sources += other.sources.map { source($0) }
         }
 
-        /// Compacts the records into a history. Sorts in place (no second copy of millions
-        /// of entries): the builder is spent afterwards.
+        /// Compacts the records into a history; the builder is spent afterwards.
+        ///
+        /// Records are put in (subject, purpose, time, input order) order by a counting sort
+        /// on the subject (one pass to count, one to place: no comparison sort over millions
+        /// of records), then each subject's few records are sorted by purpose and time.
         package mutating func build() -> ConsentHistory {
             var history = ConsentHistory()
-            entries.sort { ($0.key, $0.time, $0.order) < ($1.key, $1.time, $1.order) }
-            let sorted = entries
-            history.points = LargeBuffer(zeroedCapacity: sorted.count)
-            var index = 0
-            while index < sorted.count {
-                let key = sorted[index].key
+            let count = entries.count
+            guard count > 0 else { return history }
+            var subjects = 0
+            for entry in entries { subjects = max(subjects, Int(entry.key >> 24) + 1) }
+            // start[s + 1] counts subject s's records, then becomes where they begin.
+            var start = [Int32](repeating: 0, count: subjects + 1)
+            for entry in entries { start[Int(entry.key >> 24) + 1] += 1 }
+            for subject in 0..<subjects { start[subject + 1] += start[subject] }
+            // Placing records in input order keeps ties between records of one instant in input order.
+            var next = start
+            var sorted = [Int32](repeating: 0, count: count)
+            for (index, entry) in entries.enumerated() {
+                let subject = Int(entry.key >> 24)
+                sorted[Int(next[subject])] = Int32(index)
+                next[subject] += 1
+            }
+            next = []
+            entries.withUnsafeBufferPointer { entries in
+                sorted.withUnsafeMutableBufferPointer { sorted in
+                    func before(_ a: Int32, _ b: Int32) -> Bool {
+                        let x = entries[Int(a)], y = entries[Int(b)]
+                        return (x.key, x.time, a) < (y.key, y.time, b)
+                    }
+                    for subject in 0..<subjects {
+                        let range = Int(start[subject])..<Int(start[subject + 1])
+                        if range.count <= 16 {
+                            // Insertion sort: most subjects have a handful of records.
+                            for index in range.dropFirst() {
+                                let moving = sorted[index]
+                                var hole = index
+                                while hole > range.lowerBound && before(moving, sorted[hole - 1]) {
+                                    sorted[hole] = sorted[hole - 1]
+                                    hole -= 1
+                                }
+                                sorted[hole] = moving
+                            }
+                        } else {
+                            sorted[range].sort(by: before)
+                        }
+                    }
+                }
+            }
+            history.points = LargeBuffer(zeroedCapacity: count)
+            var position = 0
+            while position < count {
+                let key = entries[Int(sorted[position])].key
                 let subject = Int(key >> 24)
                 // Subjects without records in between get empty ranges.
                 while history.subjectStart.count <= subject { history.subjectStart.append(Int32(history.pointCount)) }
-                while index < sorted.count && sorted[index].key == key {
-                    let time = sorted[index].time
+                while position < count && entries[Int(sorted[position])].key == key {
+                    let time = entries[Int(sorted[position])].time
                     // Merge all records of this instant: least permissive wins.
-                    var decisive = Int(sorted[index].order)
+                    var decisive = Int(sorted[position])
                     var expiry = Int64.max
-                    while index < sorted.count && sorted[index].key == key && sorted[index].time == time {
-                        let order = Int(sorted[index].order)
+                    while position < count && entries[Int(sorted[position])].key == key && entries[Int(sorted[position])].time == time {
+                        let order = Int(sorted[position])
                         if statuses[order].rawValue > statuses[decisive].rawValue { decisive = order }
                         if statuses[order] == .granted && expiries[order] < expiry {
                             expiry = expiries[order]
                             if statuses[decisive] == .granted { decisive = order }
                         }
-                        index += 1
+                        position += 1
                     }
                     history.points[history.pointCount] = Point(
                         recordedAt: time, status: statuses[decisive], expiresAt: expiry, source: sources[decisive],
@@ -134,6 +177,7 @@ package struct ConsentHistory {
                 }
             }
             history.subjectStart.append(Int32(history.pointCount))
+            entries = []
             return history
         }
     }

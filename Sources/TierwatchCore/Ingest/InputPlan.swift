@@ -25,6 +25,18 @@ package struct InputPiece: Sendable, Equatable {
 /// against where the part before actually stopped). Compressed files are never cut: their
 /// bytes can only be read from the start.
 package enum InputPlan {
+    /// Parts per thread when there are several threads: a thread that is done early takes
+    /// another part instead of waiting for the slowest (a part that hashes a whole file, or
+    /// meets slower rows). More parts would cost more merging than they save.
+    package static let partsPerThread = 4
+
+    /// How many parts to cut an input into for `threads` threads: one for one thread (no
+    /// merging), ``partsPerThread`` per thread otherwise. ``split`` may make fewer, never
+    /// smaller than its minimum.
+    package static func partCount(threads: Int) -> Int {
+        threads <= 1 ? 1 : threads * partsPerThread
+    }
+
     package static func split(
         sizes: [Int64], splittable: [Bool], parts: Int, minimumPartBytes: Int64
     ) -> [[InputPiece]] {

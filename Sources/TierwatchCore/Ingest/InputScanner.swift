@@ -1,5 +1,6 @@
 import Digests
 import Glibc
+import Synchronization
 
 /// What reads the rows of one part of an input, on that part's thread.
 package protocol InputPart: AnyObject {
@@ -40,78 +41,222 @@ package struct InputScanner {
         self.spillDirectory = spillDirectory
     }
 
-    /// What a scan read: the parts in input order, one manifest record per file, and how
-    /// many parts had guessed their start wrong and were read again.
-    package struct Result<Part> {
-        package var parts: [Part]
+    /// What a scan read: one manifest record per file, how many parts the input was cut
+    /// into, and how many of them had guessed their start wrong and were read again.
+    package struct Result {
         package var records: [InputFileRecord]
+        package var parts: Int
         package var rereads: Int
     }
 
-    /// Reads `files` in up to `parts` parts of at least `minimumPartBytes`; `makePart(i)`
-    /// makes the decoder of part `i` (called again when a part has to be reread).
+    /// Reads `files` on up to `threads` threads, cut into up to `parts` parts of at
+    /// least `minimumPartBytes`; `makePart(i)` makes the decoder of part `i` (called again
+    /// when a part has to be reread) and `merge` receives every part once, in input order.
+    ///
+    /// There are several parts per thread, taken in turn by whichever thread is free, so a
+    /// thread that meets slower rows or hashes a whole file does not hold up the others.
+    /// A finished part is merged as soon as every part before it is: the thread that
+    /// finishes the next part in line merges it (and any finished ones after it) while the
+    /// other threads go on reading. `merge` therefore runs on any thread, one call at a time,
+    /// while other parts are still being read: it must not write anything a part reads.
     package func scan<Part: InputPart>(
-        _ files: [ResolvedFile], parts: Int = 1, minimumPartBytes: Int64 = 8 << 20, makePart: (Int) throws -> Part
-    ) throws -> Result<Part> {
+        _ files: [ResolvedFile], threads: Int = 1, parts: Int = 1, minimumPartBytes: Int64 = 8 << 20,
+        makePart: (Int) throws -> Part, merge: (Part) throws -> Void = { _ in }
+    ) throws -> Result {
         var sizes: [Int64] = []
         for file in files {
             var info = stat()
             sizes.append(stat(file.absolute, &info) == 0 ? Int64(info.st_size) : 0)
         }
         let plan = InputPlan.split(
-            sizes: sizes, splittable: files.map { !$0.absolute.hasSuffix(".gz") }, parts: parts,
+            sizes: sizes, splittable: files.map { !$0.absolute.hasSuffix(".gz") },
+            parts: parts,
             minimumPartBytes: minimumPartBytes)
-        var readers: [PartReader<Part>] = []
-        for (index, pieces) in plan.enumerated() {
-            readers.append(PartReader(self, files: files, pieces: pieces, part: try makePart(index), index: index))
+        return try withoutActuallyEscaping(makePart) { makePart in
+            try withoutActuallyEscaping(merge) { merge in
+                var slots: [PartSlot<Part>] = []
+                for (index, pieces) in plan.enumerated() {
+                    slots.append(PartSlot(PartReader(self, files: files, pieces: pieces, part: try makePart(index), index: index)))
+                }
+                defer { for slot in slots { slot.reader?.spill.remove() } }
+                let merger = InOrderMerger(self, files: files, slots: slots, makePart: makePart, merge: merge)
+                let shared = UncheckedSendable((slots: slots, merger: merger, queue: PartQueue(count: slots.count)))
+                Parallel.run(min(threads, slots.count)) { _ in
+                    let (slots, merger, queue) = shared.value
+                    while !merger.failed, let index = queue.take() {
+                        slots[index].reader!.read()
+                        merger.finished(index)
+                    }
+                }
+                try merger.drain()
+                return try merger.result()
+            }
         }
-        defer { for reader in readers { reader.spill.remove() } }
-        let shared = UncheckedSendable(readers)
-        Parallel.run(readers.count) { shared.value[$0].read() }
+    }
+}
 
-        // Check each guessed start against where the part before stopped; reread on a miss.
-        var rereads = 0
-        for index in readers.indices.dropFirst() {
-            guard let first = readers[index].pieces.first, !first.exact else { continue }
-            let before = readers[index - 1].results.last
-            let boundary = before?.end ?? first.start
-            if before?.error != nil || readers[index].results.first?.start == boundary { continue }
-            var pieces = readers[index].pieces
+/// Hands out part indices, in order, to whichever thread asks.
+private final class PartQueue: @unchecked Sendable {
+    private let next = Atomic<Int>(0)
+    private let count: Int
+
+    init(count: Int) { self.count = count }
+
+    func take() -> Int? {
+        let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+        return index < count ? index : nil
+    }
+}
+
+/// One part's reader, until the part is merged (then its memory is released).
+private final class PartSlot<Part: InputPart> {
+    var reader: PartReader<Part>?
+    init(_ reader: PartReader<Part>) { self.reader = reader }
+}
+
+/// Merges finished parts in input order, on whichever thread finishes the next one in line.
+///
+/// Merging a part: checks its guessed start against where the part before it stopped
+/// (rereading it from the true boundary on a miss), logs its rejected rows with file-wide
+/// line numbers, adds up its manifest figures, and hands it to the caller's `merge`.
+private final class InOrderMerger<Part: InputPart> {
+    private struct Board {
+        var done: [Bool]
+        /// The next part to merge.
+        var next = 0
+        /// Whether a thread is merging now (only one at a time).
+        var merging = false
+        var error: (any Error)?
+    }
+
+    private let scanner: InputScanner
+    private let files: [ResolvedFile]
+    private let slots: [PartSlot<Part>]
+    private let makePart: (Int) throws -> Part
+    private let merge: (Part) throws -> Void
+    private let board: Mutex<Board>
+    private let failedFlag = Atomic<Bool>(false)
+    // Written only by the merging thread; the mutex orders one merger after the next.
+    private var previousEnd: Int64?
+    private var lineBase: [Int]
+    private var rows: [Int], rejected: [Int]
+    private var newest: [Int64?]
+    private var digests: [(sha256: String, bytes: Int64)]
+    private var rereads = 0
+
+    init(
+        _ scanner: InputScanner, files: [ResolvedFile], slots: [PartSlot<Part>], makePart: @escaping (Int) throws -> Part,
+        merge: @escaping (Part) throws -> Void
+    ) {
+        self.scanner = scanner
+        self.files = files
+        self.slots = slots
+        self.makePart = makePart
+        self.merge = merge
+        board = Mutex(Board(done: Array(repeating: false, count: slots.count)))
+        lineBase = Array(repeating: 0, count: files.count)
+        rows = lineBase
+        rejected = lineBase
+        newest = Array(repeating: nil, count: files.count)
+        digests = Array(repeating: (sha256: "", bytes: 0), count: files.count)
+    }
+
+    /// Whether a merge failed: threads stop taking parts.
+    var failed: Bool { failedFlag.load(ordering: .relaxed) }
+
+    /// Part `index` is read: merge it and whatever follows it, unless another thread is
+    /// merging already (that thread will find it).
+    func finished(_ index: Int) {
+        let claimed = board.withLock { board in
+            board.done[index] = true
+            guard !board.merging && board.error == nil else { return false }
+            board.merging = true
+            return true
+        }
+        if claimed { mergeReady() }
+    }
+
+    /// Merges what is left once every thread is done, and throws the first failure.
+    func drain() throws {
+        let claimed = board.withLock { board in
+            guard !board.merging && board.error == nil else { return false }
+            board.merging = true
+            return true
+        }
+        if claimed { mergeReady() }
+        try board.withLock { board in
+            if let error = board.error { throw error }
+            precondition(board.next == board.done.count, "every part is merged")
+        }
+    }
+
+    private func mergeReady() {
+        while true {
+            let index = board.withLock { board -> Int? in
+                if board.next < board.done.count && board.done[board.next] { return board.next }
+                board.merging = false
+                return nil
+            }
+            guard let index else { return }
+            do {
+                try mergePart(index)
+            } catch {
+                failedFlag.store(true, ordering: .relaxed)
+                board.withLock {
+                    $0.error = error
+                    $0.merging = false
+                }
+                return
+            }
+            board.withLock { $0.next += 1 }
+        }
+    }
+
+    private func mergePart(_ index: Int) throws {
+        var reader = slots[index].reader!
+        defer {
+            reader.spill.remove()
+            slots[index].reader = nil
+        }
+        // Check a guessed start against where the part before stopped; reread on a miss.
+        if let first = reader.pieces.first, !first.exact, index > 0, let boundary = previousEnd,
+            reader.results.first?.start != boundary
+        {
+            var pieces = reader.pieces
             pieces[0].start = boundary
             pieces[0].exact = true
-            readers[index].spill.remove()
+            reader.spill.remove()
             rereads += 1
-            readers[index] = PartReader(self, files: files, pieces: pieces, part: try makePart(index), index: index)
-            readers[index].read()
+            reader = PartReader(scanner, files: files, pieces: pieces, part: try makePart(index), index: index)
+            reader.read()
         }
+        for result in reader.results {
+            if let error = result.error { throw error }
+            rows[result.file] += result.rows
+            rejected[result.file] += result.rejected
+            if let instant = result.newest, instant > (newest[result.file] ?? .min) { newest[result.file] = instant }
+            if let digest = result.digest { digests[result.file] = digest }
+        }
+        var base: [Int: Int] = [:]
+        for result in reader.results {
+            base[result.file] = lineBase[result.file]
+            lineBase[result.file] += result.lines
+        }
+        try reader.spill.replay { file, line, problem throws(TierwatchError) in
+            try scanner.rejects.add(scanner.kind, file: files[file].display, line: line + (base[file] ?? 0), problem: problem)
+        }
+        previousEnd = reader.results.last?.end
+        try merge(reader.part)
+    }
 
-        // Merge in input order: rejects with file-wide line numbers, then the manifest.
-        var lineBase = Array(repeating: 0, count: files.count)
-        var rows = Array(repeating: 0, count: files.count), rejected = rows
-        var newest = Array(repeating: Int64?.none, count: files.count)
-        var digests = Array(repeating: (sha256: "", bytes: Int64(0)), count: files.count)
-        for reader in readers {
-            for result in reader.results {
-                if let error = result.error { throw error }
-                rows[result.file] += result.rows
-                rejected[result.file] += result.rejected
-                if let instant = result.newest, instant > (newest[result.file] ?? .min) { newest[result.file] = instant }
-                if let digest = result.digest { digests[result.file] = digest }
-            }
-            var base: [Int: Int] = [:]
-            for result in reader.results {
-                base[result.file] = lineBase[result.file]
-                lineBase[result.file] += result.lines
-            }
-            try reader.spill.replay { file, line, problem throws(TierwatchError) in
-                try rejects.add(kind, file: files[file].display, line: line + (base[file] ?? 0), problem: problem)
-            }
-        }
+    /// The manifest records, once every part is merged; throws when too many rows were rejected.
+    func result() throws -> InputScanner.Result {
         let records = files.indices.map { index in
             InputFileRecord(
                 path: files[index].display, sha256: digests[index].sha256, bytes: digests[index].bytes, rows: rows[index],
                 rejected: rejected[index], newest: newest[index])
         }
+        let spec = scanner.spec, kind = scanner.kind, rejects = scanner.rejects
         let totalRows = rows.reduce(0, +), totalRejected = rejected.reduce(0, +)
         if totalRows > 0 && Double(totalRejected) > spec.maxRejectRate * Double(totalRows) {
             let examples = (rejects.examples[kind] ?? []).map { "\n  \($0)" }.joined()
@@ -119,7 +264,7 @@ package struct InputScanner {
                 .badData,
                 "\(kind.rawValue): \(totalRejected) of \(totalRows) rows rejected (\(FixedPoint.ratio(Int64(totalRejected), Int64(totalRows), times: 100, scale: 2))%), above max_reject_rate \(FixedPoint.ratio(Int64((spec.maxRejectRate * 1_000_000).rounded()), 1_000_000, times: 100, scale: 2))%; first reasons:\(examples)")
         }
-        return Result(parts: readers.map(\.part), records: records, rereads: rereads)
+        return InputScanner.Result(records: records, parts: slots.count, rereads: rereads)
     }
 }
 

@@ -155,8 +155,10 @@ package final class EngagementAccumulator {
             }
             for offset in 0..<Self.denseGroups { denseFlags[target + offset] |= flags[index + offset] }
         }
-        part.campaignFlags.forEach { group, member, bits in
-            campaignFlags.insert(group: Self.group(campaign: campaign(Int32(group - Self.firstCampaignGroup))), subject: subject(member), bits: bits)
+        // Translated pairs mostly keep their numbers (subjects and campaigns the run knew):
+        // those land front to back, a sweep through the table.
+        campaignFlags.absorb(part.campaignFlags) { group, member in
+            (Self.group(campaign: campaign(Int32(group - Self.firstCampaignGroup))), subject(member))
         }
     }
 
@@ -185,48 +187,66 @@ package final class EngagementAccumulator {
 /// A set of (group, subject) pairs with 4 flag bits each, packed into one 64-bit word per
 /// entry (group 28 bits, subject 32 bits, flags 4 bits): half the memory of a key/value
 /// table, so twice as many entries stay in cache.
+///
+/// An entry's first slot comes from the top bits of its hash, so the table is in hash
+/// order whatever its size: visiting one table's slots in order inserts into another (or
+/// into the grown table) front to back, a sweep instead of a cache miss per entry.
 package final class PairFlags {
     private var storage: LargeBuffer<UInt64>
     private var words: UnsafeMutablePointer<UInt64>
     private var capacity: Int
+    /// 64 - log2(capacity): the hash shifted right by this is the first slot.
+    private var shift: UInt64
     private var count = 0
 
     package init(capacity: Int) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
         self.capacity = size
+        shift = UInt64(64 - size.trailingZeroBitCount)
         storage = LargeBuffer(zeroedCapacity: size)
         words = storage.base
     }
 
+    @inline(__always)
+    private static func key(group: Int, subject: Int32) -> UInt64 {
+        // +1 keeps 0 free as the empty marker.
+        UInt64(group + 1) << 36 | UInt64(UInt32(bitPattern: subject)) << 4
+    }
+
+    @inline(__always)
+    private func home(_ key: UInt64) -> Int { Int(truncatingIfNeeded: ByteInterner.mix(key) >> shift) }
+
     /// The word in the first slot `(group, subject)` probes.
     @inline(__always)
     package func touch(group: Int, subject: Int32) -> UInt64 {
-        let key = UInt64(group + 1) << 36 | UInt64(UInt32(bitPattern: subject)) << 4
-        return words[Int(truncatingIfNeeded: ByteInterner.mix(key)) & (capacity - 1)]
+        words[home(Self.key(group: group, subject: subject))]
     }
 
     @inline(__always)
     package func insert(group: Int, subject: Int32, bits: UInt8) {
-        // +1 keeps 0 free as the empty marker.
-        let key = UInt64(group + 1) << 36 | UInt64(UInt32(bitPattern: subject)) << 4
+        insert(key: Self.key(group: group, subject: subject), bits: UInt64(bits & 0xF))
+    }
+
+    @inline(__always)
+    private func insert(key: UInt64, bits: UInt64) {
         let mask = capacity - 1
-        var slot = Int(truncatingIfNeeded: ByteInterner.mix(key)) & mask
+        var slot = home(key)
         while true {
             let word = words[slot]
             if word == 0 { break }
             if word & ~0xF == key {
-                words[slot] = word | UInt64(bits & 0xF)
+                words[slot] = word | bits
                 return
             }
             slot = (slot + 1) & mask
         }
-        words[slot] = key | UInt64(bits & 0xF)
+        words[slot] = key | bits
         count += 1
         if count * 2 > capacity { grow() }
     }
 
-    /// Visits every (group, subject, bits) entry, in no particular order.
+    /// Visits every (group, subject, bits) entry, in hash order.
     package func forEach(_ body: (Int, Int32, UInt8) -> Void) {
         for slot in 0..<capacity where words[slot] != 0 {
             let word = words[slot]
@@ -234,14 +254,26 @@ package final class PairFlags {
         }
     }
 
+    /// Adds every entry of `other`, its pair translated by `translate`. Pairs that keep
+    /// their numbers are inserted in hash order, one sweep through this table.
+    package func absorb(_ other: PairFlags, translate: (Int, Int32) -> (group: Int, subject: Int32)) {
+        for slot in 0..<other.capacity where other.words[slot] != 0 {
+            let word = other.words[slot]
+            let pair = translate(Int(word >> 36) - 1, Int32(bitPattern: UInt32(truncatingIfNeeded: word >> 4)))
+            insert(key: Self.key(group: pair.group, subject: pair.subject), bits: word & 0xF)
+        }
+    }
+
     private func grow() {
         let oldStorage = storage, old = words, oldCapacity = capacity
         capacity *= 2
+        shift -= 1
         storage = LargeBuffer(zeroedCapacity: capacity)
         words = storage.base
         let mask = capacity - 1
+        // In slot order, entries land front to back in the new table.
         for index in 0..<oldCapacity where old[index] != 0 {
-            var slot = Int(truncatingIfNeeded: ByteInterner.mix(old[index] & ~0xF)) & mask
+            var slot = home(old[index] & ~0xF)
             while words[slot] != 0 { slot = (slot + 1) & mask }
             words[slot] = old[index]
         }

@@ -120,21 +120,30 @@ package final class RunEngine {
     // MARK: - Consents, in parts
 
     private func readConsents(_ scanner: InputScanner, _ files: [ResolvedFile]) throws -> [InputFileRecord] {
-        let scan = try scanner.scan(files, parts: threads, minimumPartBytes: minimumPartBytes) { _ in
+        let subjectIDs = MergedIDs(subjects), purposeIDs = MergedIDs(purposes), sourceIDs = MergedIDs(sources)
+        var merged = 0
+        let records = try scanner.scan(
+            files, threads: threads, parts: InputPlan.partCount(threads: threads),
+            minimumPartBytes: minimumPartBytes
+        ) { _ in
             ConsentPart(
                 subjects: subjects, purposes: purposes, sources: sources, statuses: statuses, period: period,
                 signalMapping: signalMapping, pseudonyms: pseudonyms)
-        }
-        for (index, part) in scan.parts.enumerated() {
-            let subjectMap = part.subjectIDs.merge(), purposeMap = part.purposeIDs.merge(), sourceMap = part.sourceIDs.merge()
+        } merge: { part in
+            let subjectMap = subjectIDs.merge(part.subjectIDs), purposeMap = purposeIDs.merge(part.purposeIDs)
+            let sourceMap = sourceIDs.merge(part.sourceIDs)
             // The first part's numbers are the run's: its records are taken over, not copied.
-            if index == 0 && subjectMap.isIdentity && purposeMap.isIdentity && sourceMap.isIdentity {
+            if merged == 0 && subjectMap.isIdentity && purposeMap.isIdentity && sourceMap.isIdentity {
                 consentBuilder = part.takeRecords()
             } else {
                 consentBuilder?.append(part.takeRecords(), subject: subjectMap, purpose: purposeMap, source: sourceMap)
             }
-        }
-        return scan.records
+            merged += 1
+        }.records
+        subjectIDs.commit()
+        purposeIDs.commit()
+        sourceIDs.commit()
+        return records
     }
 
     // MARK: - Events, in parts
@@ -145,18 +154,29 @@ package final class RunEngine {
             eventTypes: eventTypes, jurisdictions: jurisdictions, campaigns: campaigns, currencies: currencies,
             evaluator: evaluator, pseudonyms: pseudonyms,
             violationPath: { [workDirectory] in workDirectory + "/.violations-\($0).csv" })
-        let scan = try scanner.scan(files, parts: threads, minimumPartBytes: minimumPartBytes) { index in
+        let ids = (subjects: MergedIDs(subjects), campaigns: MergedIDs(campaigns), currencies: MergedIDs(currencies))
+        let records = try scanner.scan(
+            files, threads: threads, parts: InputPlan.partCount(threads: threads),
+            minimumPartBytes: minimumPartBytes
+        ) { index in
             try EventPart(context, index: index)
-        }
-        for part in scan.parts { try merge(part) }
-        return scan.records
+        } merge: { part in
+            try merge(part, ids)
+        }.records
+        ids.subjects.commit()
+        ids.campaigns.commit()
+        ids.currencies.commit()
+        return records
     }
 
     /// Adds one part's figures to the run's, translating its own ids to the run's. Parts
     /// are merged in input order, so the run's ids are numbered in order of first appearance.
-    private func merge(_ part: EventPart) throws(TierwatchError) {
-        let subjectMap = part.subjectIDs.merge(), campaignMap = part.campaignIDs.merge()
-        let currencyMap = part.currencyIDs.merge()
+    /// Other parts are still being read meanwhile: this writes only the run's own tables.
+    private func merge(
+        _ part: EventPart, _ ids: (subjects: MergedIDs, campaigns: MergedIDs, currencies: MergedIDs)
+    ) throws(TierwatchError) {
+        let subjectMap = ids.subjects.merge(part.subjectIDs), campaignMap = ids.campaigns.merge(part.campaignIDs)
+        let currencyMap = ids.currencies.merge(part.currencyIDs)
         for local in part.campaignNames.indices {
             let campaign = Int(campaignMap(Int32(local)))
             while campaign >= campaignNames.count {

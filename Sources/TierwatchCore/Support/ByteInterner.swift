@@ -334,10 +334,41 @@ package final class PartInterner {
         id < known ? try shared.withBytes(id, body) : try added.withBytes(id - known, body)
     }
 
-    /// Interns the part's new keys into the shared table (call once, after the parts before
-    /// this one were merged) and returns the shared id of each new key, in order.
-    package func merge() -> PartIDs {
-        PartIDs(known: known, added: (0..<Int32(added.count)).map { id in added.withBytes(id) { shared.intern($0) } })
+    /// How many keys the part added.
+    package var addedCount: Int { added.count }
+
+    /// The key of the part's `index`th added key (id `known + index`).
+    package func withAddedBytes<R>(_ index: Int32, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try added.withBytes(index, body)
+    }
+}
+
+/// Numbers the keys that parts add to a shared table, in the order the parts are merged,
+/// without writing the shared table while other parts still read it: ``commit()`` adds
+/// them to it once every part is merged, with the same ids.
+package final class MergedIDs {
+    private let shared: ByteInterner
+    private let known: Int32
+    private let added = ByteInterner(capacity: 1024)
+
+    /// Call before any part of `shared` is made: the parts' `known` must be this one's.
+    package init(_ shared: ByteInterner) {
+        self.shared = shared
+        known = Int32(shared.count)
+    }
+
+    /// The shared ids of a part's ids (merge parts in input order).
+    package func merge(_ part: PartInterner) -> PartIDs {
+        precondition(part.known == known, "the part was made from the same shared table")
+        return PartIDs(known: known, added: (0..<Int32(part.addedCount)).map { id in part.withAddedBytes(id) { known + added.intern($0) } })
+    }
+
+    /// Adds the merged keys to the shared table, where they get the ids `merge` gave them.
+    package func commit() {
+        for id in 0..<Int32(added.count) {
+            let shared = added.withBytes(id) { self.shared.intern($0) }
+            precondition(shared == known + id, "nothing else added to the shared table")
+        }
     }
 }
 
