@@ -22,7 +22,7 @@ package struct RunContext: Sendable {
     /// Threads that read one input's parts at once (`--threads`, `$TIERWATCH_THREADS`;
     /// default: the processors online). Changes how fast a run is, never what it computes.
     package var threads = Parallel.processorCount
-    /// The smallest part worth a thread of its own (`$TIERWATCH_MIN_PART_BYTES`, for tests
+    /// The smallest part worth cutting an input into (`$TIERWATCH_MIN_PART_BYTES`, for tests
     /// that need parts of a few bytes).
     package var minimumPartBytes: Int64 = 8 << 20
     /// `run --refetch`: download remote inputs again (conditionally) instead of reusing the cache.

@@ -25,8 +25,9 @@ package struct RunFigures {
 /// the metrics and the consent cross-check.
 ///
 /// Order matters: erasures and consents first (the history every use is checked against),
-/// then events, then surveys. Events are read in parts on up to `threads` threads
-/// (``EventPart``), merged in input order. Memory grows with subjects, campaigns and
+/// then events, then surveys. Consents and events are read in parts on up to `threads`
+/// threads (``ConsentPart``, ``EventPart``), merged in input order as they finish
+/// (``InputScanner``). Memory grows with subjects, campaigns and
 /// consent records, never with the number of events.
 package final class RunEngine {
     private let job: JobDefinition
