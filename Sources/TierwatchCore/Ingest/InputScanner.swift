@@ -69,8 +69,7 @@ package struct InputScanner {
             sizes.append(stat(file.absolute, &info) == 0 ? Int64(info.st_size) : 0)
         }
         let plan = InputPlan.split(
-            sizes: sizes, splittable: files.map { !$0.absolute.hasSuffix(".gz") },
-            parts: parts,
+            sizes: sizes, splittable: files.map { !$0.absolute.hasSuffix(".gz") }, parts: parts,
             minimumPartBytes: minimumPartBytes)
         return try withoutActuallyEscaping(makePart) { makePart in
             try withoutActuallyEscaping(merge) { merge in

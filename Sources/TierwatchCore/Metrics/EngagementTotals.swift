@@ -214,6 +214,12 @@ package final class PairFlags {
         UInt64(group + 1) << 36 | UInt64(UInt32(bitPattern: subject)) << 4
     }
 
+    /// The (group, subject, bits) an entry's word holds.
+    @inline(__always)
+    private static func entry(_ word: UInt64) -> (group: Int, subject: Int32, bits: UInt8) {
+        (Int(word >> 36) - 1, Int32(bitPattern: UInt32(truncatingIfNeeded: word >> 4)), UInt8(word & 0xF))
+    }
+
     @inline(__always)
     private func home(_ key: UInt64) -> Int { Int(truncatingIfNeeded: ByteInterner.mix(key) >> shift) }
 
@@ -249,8 +255,8 @@ package final class PairFlags {
     /// Visits every (group, subject, bits) entry, in hash order.
     package func forEach(_ body: (Int, Int32, UInt8) -> Void) {
         for slot in 0..<capacity where words[slot] != 0 {
-            let word = words[slot]
-            body(Int(word >> 36) - 1, Int32(bitPattern: UInt32(truncatingIfNeeded: word >> 4)), UInt8(word & 0xF))
+            let entry = Self.entry(words[slot])
+            body(entry.group, entry.subject, entry.bits)
         }
     }
 
@@ -258,9 +264,9 @@ package final class PairFlags {
     /// their numbers are inserted in hash order, one sweep through this table.
     package func absorb(_ other: PairFlags, translate: (Int, Int32) -> (group: Int, subject: Int32)) {
         for slot in 0..<other.capacity where other.words[slot] != 0 {
-            let word = other.words[slot]
-            let pair = translate(Int(word >> 36) - 1, Int32(bitPattern: UInt32(truncatingIfNeeded: word >> 4)))
-            insert(key: Self.key(group: pair.group, subject: pair.subject), bits: word & 0xF)
+            let entry = Self.entry(other.words[slot])
+            let pair = translate(entry.group, entry.subject)
+            insert(key: Self.key(group: pair.group, subject: pair.subject), bits: UInt64(entry.bits))
         }
     }
 
