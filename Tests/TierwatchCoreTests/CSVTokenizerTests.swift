@@ -4,12 +4,16 @@ import Testing
 
 /// Tokenizes `text` fed in chunks of `chunk` bytes; returns records as (line, fields, problem).
 func tokenize(_ text: String, chunk: Int = 1 << 20) throws -> [(line: Int, fields: [String], problem: String?)] {
+    try tokenize(bytes: Array(text.utf8), chunk: chunk).map { ($0.line, $0.fields.map { String(decoding: $0, as: UTF8.self) }, $0.problem) }
+}
+
+/// Tokenizes `bytes` fed in chunks of `chunk` bytes; returns records with their fields' bytes.
+func tokenize(bytes: [UInt8], chunk: Int = 1 << 20) throws -> [(line: Int, fields: [[UInt8]], problem: String?)] {
     let tokenizer = CSVTokenizer(initialCapacity: 16)
-    var out: [(Int, [String], String?)] = []
+    var out: [(Int, [[UInt8]], String?)] = []
     let collect: (CSVRecord) -> Void = { record in
-        out.append((record.line, (0..<record.count).map { record.string($0) }, record.problem.map { "\($0.reason)@\($0.field)" }))
+        out.append((record.line, (0..<record.count).map { Array(record.bytes($0)) }, record.problem.map { "\($0.reason)@\($0.field)" }))
     }
-    let bytes = Array(text.utf8)
     var offset = 0
     while offset < bytes.count {
         let end = min(bytes.count, offset + chunk)
@@ -50,6 +54,71 @@ struct CSVTokenizerTests {
         #expect(pieces.map(\.fields) == whole.map(\.fields))
         #expect(pieces.map(\.line) == whole.map(\.line))
         #expect(whole.count == 5)
+    }
+
+    /// Random records of long fields (so that fields span the tokenizer's 64-byte blocks),
+    /// drawn from bytes around the separators: spaces and other bytes below 0x2D that are
+    /// not separators, quotes, commas and line ends inside quoted fields, multi-byte
+    /// characters, and now and then an invalid UTF-8 byte. Returns the file, and for each
+    /// record its first line, its fields and the problem expected.
+    static func randomFile(seed: UInt64) -> (bytes: [UInt8], records: [(line: Int, fields: [[UInt8]], problem: String?)]) {
+        var state = seed
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let alphabet: [[UInt8]] = [
+            Array("a".utf8), Array("Z".utf8), Array("7".utf8), Array(" ".utf8), Array("!".utf8), Array("#".utf8), Array("+".utf8),
+            Array("*".utf8), Array("-".utf8), Array(":".utf8), Array("\t".utf8), Array("é".utf8), Array("Ж".utf8), Array("😀".utf8),
+        ]
+        let special: [[UInt8]] = [Array(",".utf8), Array("\"".utf8), Array("\n".utf8), Array("\r\n".utf8)]
+        var bytes: [UInt8] = []
+        var records: [(line: Int, fields: [[UInt8]], problem: String?)] = []
+        var line = 1
+        for _ in 0..<300 {
+            var fields: [[UInt8]] = []
+            var problem: String?
+            var lines = 0
+            var encoded: [[UInt8]] = []
+            for field in 0..<(2 + next(12)) {
+                var value: [UInt8] = []
+                let quoted = next(4) == 0
+                for _ in 0..<next([3, 12, 40, 150][next(4)]) {
+                    value += quoted && next(6) == 0 ? special[next(special.count)] : alphabet[next(alphabet.count)]
+                }
+                if next(40) == 0 {
+                    value.append(0xC3)  // a lead byte with no continuation
+                    if problem == nil { problem = "invalid UTF-8@\(field + 1)" }
+                }
+                fields.append(value)
+                if quoted {
+                    lines += value.filter { $0 == UInt8(ascii: "\n") }.count
+                    encoded.append([UInt8(ascii: "\"")] + value.flatMap { $0 == UInt8(ascii: "\"") ? [$0, $0] : [$0] } + [UInt8(ascii: "\"")])
+                } else {
+                    encoded.append(value)
+                }
+            }
+            if fields.allSatisfy(\.isEmpty) { continue }  // a blank line is no record
+            bytes += encoded.joined(separator: [UInt8(ascii: ",")])
+            bytes += next(2) == 0 ? [0x0A] : [0x0D, 0x0A]
+            records.append((line, fields, problem))
+            line += lines + 1
+        }
+        return (bytes, records)
+    }
+
+    @Test("reads long random records the same whatever the block size", arguments: [1 << 20, 1, 7, 63, 64, 65, 200])
+    func randomRecords(_ chunk: Int) throws {
+        for seed: UInt64 in 1...8 {
+            let file = Self.randomFile(seed: seed)
+            let read = try tokenize(bytes: file.bytes, chunk: chunk)
+            #expect(read.count == file.records.count)
+            for (got, expected) in zip(read, file.records) {
+                #expect(got.fields == expected.fields)
+                #expect(got.line == expected.line)
+                #expect(got.problem == expected.problem)
+            }
+        }
     }
 
     @Test("numbers records by the physical line they start on")

@@ -75,9 +75,23 @@ package struct ConsentHistory {
         private var expiries: [Int64] = []
         private var sources: [Int32] = []
 
-        package init() {}
+        /// - Parameter expectedRecords: room to make up front. Growing by doubling would
+        ///   copy every record about twice more and touch twice the memory; reserving more
+        ///   than is used costs address space only, since untouched pages are never mapped.
+        package init(expectedRecords: Int = 0) {
+            reserve(expectedRecords)
+        }
 
         package var count: Int { entries.count }
+
+        /// Makes room for `total` records in all.
+        package mutating func reserve(_ total: Int) {
+            guard total > entries.capacity else { return }
+            entries.reserveCapacity(total)
+            statuses.reserveCapacity(total)
+            expiries.reserveCapacity(total)
+            sources.reserveCapacity(total)
+        }
 
         package mutating func add(subject: Int32, purpose: Int32, recordedAt: Int64, status: ConsentStatus, expiresAt: Int64?, source: Int32) {
             entries.append((ConsentHistory.key(subject: subject, purpose: purpose), recordedAt))

@@ -145,13 +145,15 @@ package final class CSVTokenizer {
             }
             atFileStart = false
         }
+        var separators = SeparatorIndex()
         while position < length {
             if bufferOffset + Int64(position) >= stopOffset {
                 stoppedAt = bufferOffset + Int64(position)
                 break
             }
-            guard let scan = scanRecord(from: position, final: final) else { break }
+            guard let scan = scanRecord(from: position, final: final, &separators) else { break }
             let startLine = nextLine
+            let recordStart = position
             nextLine += scan.lines
             position = scan.next
             // A blank line is not a record.
@@ -159,10 +161,13 @@ package final class CSVTokenizer {
                 continue
             }
             var problem = scan.problem
+            // The record's bytes as read are valid UTF-8 exactly when every field is (fields
+            // are bounded by ASCII separators, which no multi-byte character contains), so
+            // most records need one check; only an invalid one is searched for its field.
+            let record = UnsafeRawPointer(buffer) + recordStart, recordLength = scan.next - recordStart
+            let valid = problem != nil || UTF8Validation.isASCII(record, recordLength) || UTF8Validation.isValid(record, recordLength)
             if scan.escapedFields != 0 { collapseDoubledQuotes(scan.escapedFields) }
-            if problem == nil && scan.highBit {
-                problem = firstInvalidUTF8Field()
-            }
+            if !valid { problem = firstInvalidUTF8Field() }
             try onRecord(
                 CSVRecord(
                     line: startLine, fields: UnsafeBufferPointer(start: fieldStorage, count: fieldCount),
@@ -182,18 +187,21 @@ package final class CSVTokenizer {
         }
     }
 
+    /// Bits 0x2C (comma), 0x0A (LF) and 0x0D (CR).
+    private static let fieldEnds: UInt64 = 1 << 0x2C | 1 << 0x0A | 1 << 0x0D
+    private static let comma: UInt64 = 1 << 0x2C
+
     private struct Scan {
         var next: Int
         var lines: Int
         var problem: CSVProblem?
         /// Bit `k` marks field `k` as holding doubled quotes; bit 63 stands for every field from 63 on.
         var escapedFields: UInt64
-        var highBit: Bool
     }
 
     /// Tokenizes one record starting at `start`, or returns nil when it is incomplete.
     @inline(__always)
-    private func scanRecord(from start: Int, final: Bool) -> Scan? {
+    private func scanRecord(from start: Int, final: Bool, _ separators: inout SeparatorIndex) -> Scan? {
         fieldCount = 0
         let bytes = UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self)
         let end = length
@@ -201,7 +209,6 @@ package final class CSVTokenizer {
         var lines = 0
         var problem: CSVProblem?
         var escapedFields: UInt64 = 0
-        var high: UInt8 = 0
         let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
 
         /// Records the first problem of the record; `field` is 1-based.
@@ -232,7 +239,6 @@ package final class CSVTokenizer {
                         }
                     } else {
                         if b == lf { lines += 1 }
-                        high |= b
                         i += 1
                     }
                 }
@@ -242,33 +248,31 @@ package final class CSVTokenizer {
                     let b = bytes[i]
                     if b != comma && b != lf && b != cr {
                         note("text after a closing quote", field: fieldCount)
-                        while i < end && bytes[i] != comma && bytes[i] != lf && bytes[i] != cr {
-                            high |= bytes[i]
-                            i += 1
-                        }
+                        while i < end && bytes[i] != comma && bytes[i] != lf && bytes[i] != cr { i += 1 }
                     }
                 }
             } else {
                 let fieldStart = i
-                // Eight bytes at a time up to the first comma, line end or quote (most fields
-                // are plain); the byte loop below takes it from there.
-                while i + 8 <= end {
-                    let word = UnsafeRawPointer(bytes + i).loadUnaligned(as: UInt64.self)
-                    let special = Self.specialBytes(word)
-                    if special != 0 {
-                        let before = special.trailingZeroBitCount & ~7
-                        if word & ((1 << UInt64(before)) &- 1) & 0x8080_8080_8080_8080 != 0 { high |= 0x80 }
-                        i += before >> 3
-                        break
+                // Candidates for the field's end come from the separator index; the byte
+                // loop finishes the last few bytes of the buffer, which no block covers.
+                var ended = false
+                while !ended {
+                    let (candidate, found) = separators.next(bytes, from: i, end: end)
+                    i = candidate
+                    guard found else { break }
+                    // Candidates are below 0x2D: one bit test says whether this one ends the
+                    // field (a comparison per kind compiled to a jump table, mispredicted).
+                    let b = bytes[i]
+                    ended = Self.fieldEnds >> UInt64(b) & 1 != 0
+                    if !ended {
+                        if b == quote { note("a quote inside an unquoted field", field: fieldCount + 1) }
+                        i += 1
                     }
-                    if word & 0x8080_8080_8080_8080 != 0 { high |= 0x80 }
-                    i += 8
                 }
-                while i < end {
+                while !ended && i < end {
                     let b = bytes[i]
                     if b == comma || b == lf || b == cr { break }
                     if b == quote { note("a quote inside an unquoted field", field: fieldCount + 1) }
-                    high |= b
                     i += 1
                 }
                 appendField(fieldStart, i)
@@ -276,15 +280,17 @@ package final class CSVTokenizer {
             // Delimiter or record end.
             guard i < end else {
                 if !final { return nil }
-                return Scan(next: end, lines: lines, problem: problem, escapedFields: escapedFields, highBit: high >= 0x80)
+                return Scan(next: end, lines: lines, problem: problem, escapedFields: escapedFields)
             }
+            // A comma, CR or LF. A bit test rather than `b == comma`, which the compiler
+            // merged with the other byte comparisons into one mispredicted jump table.
             let b = bytes[i]
-            if b == comma {
+            if Self.comma >> UInt64(b & 63) & 1 != 0 {
                 i += 1
                 if i >= end && !final { return nil }
                 if i >= end {
                     appendField(i, i)
-                    return Scan(next: end, lines: lines, problem: problem, escapedFields: escapedFields, highBit: high >= 0x80)
+                    return Scan(next: end, lines: lines, problem: problem, escapedFields: escapedFields)
                 }
                 continue
             }
@@ -294,17 +300,8 @@ package final class CSVTokenizer {
             } else {
                 i += 1
             }
-            return Scan(next: i, lines: lines + 1, problem: problem, escapedFields: escapedFields, highBit: high >= 0x80)
+            return Scan(next: i, lines: lines + 1, problem: problem, escapedFields: escapedFields)
         }
-    }
-
-    /// The high bit of every byte of `word` that is a comma, CR, LF or quote. Only the
-    /// lowest set bit is exact (a borrow can mark a byte above a match): callers use that one.
-    @inline(__always)
-    private static func specialBytes(_ word: UInt64) -> UInt64 {
-        @inline(__always) func zeroBytes(_ x: UInt64) -> UInt64 { (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 }
-        return zeroBytes(word ^ 0x2C2C_2C2C_2C2C_2C2C) | zeroBytes(word ^ 0x0A0A_0A0A_0A0A_0A0A)
-            | zeroBytes(word ^ 0x0D0D_0D0D_0D0D_0D0D) | zeroBytes(word ^ 0x2222_2222_2222_2222)
     }
 
     /// Collapses `""` to `"` inside quoted fields, in place (the record is complete).
@@ -338,12 +335,82 @@ package final class CSVTokenizer {
     }
 }
 
+/// Finds the candidates for a field's end 64 bytes at a time: one bit per byte below 0x2D,
+/// which takes in every comma (0x2C), quote (0x22), CR and LF, and a few bytes that are
+/// none of them (a space, mostly), which the caller skips.
+///
+/// Looking for the end of each field on its own ran a loop whose length varied with the
+/// field, and the processor mispredicted its exit about once per field; here a field's end
+/// is one count of trailing zeros in a mask shared by the fields around it.
+private struct SeparatorIndex {
+    /// The buffer position of bit 0 of `bits` (far below 0 while no block is indexed).
+    private var base = Int.min / 2
+    private var bits: UInt64 = 0
+
+    /// The first candidate at or after `start`, with `found` true; or, with `found` false,
+    /// the position from which fewer than 64 bytes remain before `end` and none of those
+    /// before it is a candidate.
+    @inline(__always)
+    mutating func next(_ bytes: UnsafePointer<UInt8>, from start: Int, end: Int) -> (Int, found: Bool) {
+        var i = start
+        while true {
+            let offset = i &- base
+            if offset >= 0 && offset < 64 {
+                let rest = bits >> UInt64(offset)
+                if rest != 0 { return (i + rest.trailingZeroBitCount, true) }
+                i = base + 64
+            }
+            guard i + 64 <= end else { return (i, false) }
+            base = i
+            bits = Self.block(bytes + i)
+        }
+    }
+
+    /// One bit per byte of the 64 at `p` that is below 0x2D.
+    @inline(__always)
+    private static func block(_ p: UnsafePointer<UInt8>) -> UInt64 {
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        var bits: UInt64 = 0
+        for word in 0..<8 {
+            let x = UnsafeRawPointer(p + 8 * word).loadUnaligned(as: UInt64.self)
+            // A byte's high bit ends up set when the byte is below 0x80 and its low seven
+            // bits plus 0x53 stay below 0x80, that is when it is below 0x2D. Exact per byte:
+            // the masked sum never carries into the next byte.
+            let below = ~(((x & low7) &+ 0x5353_5353_5353_5353) | x) & 0x8080_8080_8080_8080
+            // The eight high bits, gathered into one byte.
+            bits |= (((below >> 7) &* 0x0102_0408_1020_4080) >> 56) << UInt64(8 * word)
+        }
+        return bits
+    }
+}
+
 /// Strict UTF-8 validation (no overlongs, no surrogates, nothing above U+10FFFF).
 package enum UTF8Validation {
+    /// Whether no byte has its high bit set: one branch-free pass, eight bytes at a time.
+    @inline(__always)
+    package static func isASCII(_ start: UnsafeRawPointer, _ count: Int) -> Bool {
+        var bits: UInt64 = 0
+        var i = 0
+        while i + 8 <= count {
+            bits |= start.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            i += 8
+        }
+        while i < count {
+            bits |= UInt64(start.load(fromByteOffset: i, as: UInt8.self))
+            i += 1
+        }
+        return bits & 0x8080_8080_8080_8080 == 0
+    }
+
     package static func isValid(_ start: UnsafeRawPointer, _ count: Int) -> Bool {
         let p = start.assumingMemoryBound(to: UInt8.self)
         var i = 0
         while i < count {
+            // ASCII, eight bytes at a time.
+            if i + 8 <= count && UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                i += 8
+                continue
+            }
             let b0 = p[i]
             if b0 < 0x80 {
                 i += 1

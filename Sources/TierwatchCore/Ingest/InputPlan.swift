@@ -1,3 +1,5 @@
+import Glibc
+
 /// One stretch of one file that a part of an input reads.
 package struct InputPiece: Sendable, Equatable {
     /// Index into the input's files.
@@ -36,6 +38,17 @@ package enum InputPlan {
     package static func partCount(threads: Int) -> Int {
         threads <= 1 ? 1 : threads * partsPerThread
     }
+
+    /// The files' sizes as stored (0 for a file that cannot be read now).
+    package static func sizes(_ files: [ResolvedFile]) -> [Int64] {
+        files.map { file in
+            var info = stat()
+            return stat(file.absolute, &info) == 0 ? Int64(info.st_size) : 0
+        }
+    }
+
+    /// The files' total size as stored.
+    package static func storedBytes(_ files: [ResolvedFile]) -> Int64 { sizes(files).reduce(0, +) }
 
     package static func split(
         sizes: [Int64], splittable: [Bool], parts: Int, minimumPartBytes: Int64

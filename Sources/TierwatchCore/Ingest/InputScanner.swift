@@ -63,11 +63,7 @@ package struct InputScanner {
         _ files: [ResolvedFile], threads: Int = 1, parts: Int = 1, minimumPartBytes: Int64 = 8 << 20,
         makePart: (Int) throws -> Part, merge: (Part) throws -> Void = { _ in }
     ) throws -> Result {
-        var sizes: [Int64] = []
-        for file in files {
-            var info = stat()
-            sizes.append(stat(file.absolute, &info) == 0 ? Int64(info.st_size) : 0)
-        }
+        let sizes = InputPlan.sizes(files)
         let plan = InputPlan.split(
             sizes: sizes, splittable: files.map { !$0.absolute.hasSuffix(".gz") }, parts: parts,
             minimumPartBytes: minimumPartBytes)
@@ -331,19 +327,29 @@ private final class PartReader<Part: InputPart> {
         }
         defer { close(fd) }
         var binding: ColumnBinding?
+        // `binding` owns the header's binding; rows borrow it through `rowBinding`, which
+        // spares a retain and a release per row (a variable the closure captures could
+        // change during the call, so Swift retains what it reads from one).
+        var rowBinding: Unmanaged<ColumnBinding>?
         if piece.start > 0 {
             binding = try header(fd, file)
+            rowBinding = .passUnretained(binding!)
             result.start = piece.exact ? piece.start : try boundary(fd, file, after: piece.start)
         }
         let tokenizer = CSVTokenizer(origin: result.start, stopOffset: piece.end)
         func handle(_ record: CSVRecord) throws {
-            guard let bound = binding else {
+            guard let rowBinding else {
                 if let problem = record.problem {
                     throw TierwatchError(.badData, "\(file.display) line \(record.line): the header cannot be read: \(problem.reason) at field \(problem.field)")
                 }
-                binding = try ColumnBinding(kind: scanner.kind, spec: scanner.spec, header: record, file: file.display)
+                let bound = try ColumnBinding(kind: scanner.kind, spec: scanner.spec, header: record, file: file.display)
+                binding = bound
+                rowBinding = .passUnretained(bound)
                 return
             }
+            try rowBinding._withUnsafeGuaranteedRef { try row(record, $0) }
+        }
+        func row(_ record: CSVRecord, _ bound: ColumnBinding) throws {
             result.rows += 1
             var problem: RowProblem?
             if let structural = record.problem {
@@ -370,7 +376,8 @@ private final class PartReader<Part: InputPart> {
             return tokenizer.stoppedAt == nil
         }
         if tokenizer.stoppedAt == nil { try tokenizer.finish(handle) }
-        if piece.start == 0 && binding == nil {
+        withExtendedLifetime(binding) {}  // rows borrowed it until here
+        if piece.start == 0 && rowBinding == nil {
             throw TierwatchError(.badData, "\(file.display): the file is empty; expected a header row")
         }
         result.end = tokenizer.stoppedAt ?? result.start + stored

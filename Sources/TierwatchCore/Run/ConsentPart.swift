@@ -11,12 +11,13 @@ final class ConsentPart: InputPart {
     private let period: ReportPeriod
     private let signalMapping: SignalMapping
     private let pseudonyms: Pseudonymizer
-    private var records = ConsentHistory.Builder()
+    private var records: ConsentHistory.Builder
 
     init(
         subjects: ByteInterner, purposes: ByteInterner, sources: ByteInterner, statuses: ByteInterner, period: ReportPeriod,
-        signalMapping: SignalMapping, pseudonyms: Pseudonymizer
+        signalMapping: SignalMapping, pseudonyms: Pseudonymizer, expectedRecords: Int
     ) {
+        records = ConsentHistory.Builder(expectedRecords: expectedRecords)
         subjectIDs = PartInterner(shared: subjects)
         purposeIDs = PartInterner(shared: purposes)
         sourceIDs = PartInterner(shared: sources)

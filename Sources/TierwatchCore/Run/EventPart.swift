@@ -43,6 +43,8 @@ final class EventPart: InputPart {
     let engagement = EngagementAccumulator()
     var privacyByTier = Array(repeating: PrivacyTotals(), count: Tier.allCases.count + 1)
     var privacyByJurisdiction: [PrivacyTotals]
+    /// Uses per (tier, jurisdiction): folded into the two arrays above by ``finish()``.
+    private let useCounts: UseCounts
     var campaignNames: [String?] = []
     var campaignTiers: [UInt8] = []
     let violationLog: ViolationLog
@@ -79,6 +81,7 @@ final class EventPart: InputPart {
         evaluator = PolicyEvaluator(partOf: context.evaluator, categories: categories)
         pseudonyms = Pseudonymizer(sameKeyAs: context.pseudonyms)
         privacyByJurisdiction = Array(repeating: PrivacyTotals(), count: context.job.policy.jurisdictions.count + 1)
+        useCounts = UseCounts(jurisdictions: context.job.policy.jurisdictions.count)
         violationLog = try ViolationLog(
             path: context.violationPath(index), evidenceLimit: context.job.evidenceRows,
             mode: context.job.csvMode(for: "violations.csv"), part: true)
@@ -179,6 +182,7 @@ final class EventPart: InputPart {
 
     func finish() throws {
         flush()
+        useCounts.fold(byTier: &privacyByTier, byJurisdiction: &privacyByJurisdiction)
         if let writeError { throw writeError }
     }
 
@@ -202,7 +206,14 @@ final class EventPart: InputPart {
                 touched &+= evaluator.touch(subject: pending.subject)
             }
             sink &+= touched
-            for pending in batch { complete(pending, bytes) }
+            // Taken out of `self` for the batch: in place, every event's access would retain
+            // the arrays and check that they are uniquely referenced.
+            var violations: [Violation] = []
+            swap(&violations, &self.violations)
+            defer { swap(&violations, &self.violations) }
+            categorySetItems.withUnsafeBufferPointer { items in
+                for pending in batch { complete(pending, bytes, items, &violations) }
+            }
         }
         batch.removeAll(keepingCapacity: true)
         scratch.removeAll(keepingCapacity: true)
@@ -212,7 +223,10 @@ final class EventPart: InputPart {
         }
     }
 
-    private func complete(_ event: Pending, _ bytes: (Range<Int>) -> UnsafeRawBufferPointer) {
+    private func complete(
+        _ event: Pending, _ bytes: (Range<Int>) -> UnsafeRawBufferPointer, _ items: UnsafeBufferPointer<Int32>,
+        _ violations: inout [Violation]
+    ) {
         let subject = event.subject, tier = event.tier, jurisdiction = event.jurisdiction
         engagement.add(group: tier.rawValue, type: event.type, subject: subject, currency: event.currency, revenue: event.revenue)
         engagement.add(
@@ -224,17 +238,21 @@ final class EventPart: InputPart {
         // Consent cross-check: every event with a subject is a use.
         guard subject >= 0 else { return }
         violations.removeAll(keepingCapacity: true)
-        let checked = categorySetItems.withUnsafeBufferPointer { items in
-            evaluator.check(
-                Use(
-                    subject: subject, purpose: event.purpose, tier: tier, jurisdiction: jurisdiction, instant: event.occurredAt,
-                    categories: UnsafeBufferPointer(rebasing: items[event.categories])),
-                into: &violations)
+        let checked = evaluator.check(
+            Use(
+                subject: subject, purpose: event.purpose, tier: tier, jurisdiction: jurisdiction, instant: event.occurredAt,
+                categories: UnsafeBufferPointer(rebasing: items[event.categories])),
+            into: &violations)
+        useCounts.count(tier: tier, jurisdiction: jurisdiction, checked: checked)
+        guard !violations.isEmpty else { return }
+        violations.withUnsafeBufferPointer { violations in
+            for index in [tier.rawValue, Tier.allCases.count] {
+                privacyByTier[index].addViolating(checked: checked, violations: violations)
+            }
+            for index in [jurisdiction, privacyByJurisdiction.count - 1] {
+                privacyByJurisdiction[index].addViolating(checked: checked, violations: violations)
+            }
         }
-        privacyByTier[tier.rawValue].add(checked: checked, violations: violations)
-        privacyByTier[Tier.allCases.count].add(checked: checked, violations: violations)
-        privacyByJurisdiction[jurisdiction].add(checked: checked, violations: violations)
-        privacyByJurisdiction[privacyByJurisdiction.count - 1].add(checked: checked, violations: violations)
         for violation in violations where writeError == nil {
             let purpose = text(bytes(event.purposeText))
             let row = ViolationRow(
