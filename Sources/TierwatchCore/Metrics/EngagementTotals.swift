@@ -83,7 +83,7 @@ package final class EngagementAccumulator {
     /// loop copy no dictionary.
     private var revenue: [UInt64: Int64] = [:]
     /// Flags per (subject, tier or all), `subject * denseGroups + group`; zero = nothing seen.
-    private let denseFlags = LargeBuffer<UInt8>(zeroedCapacity: 1 << 16)
+    private let denseFlags = LargeBuffer<UInt8>(zeroedCapacity: 1 << 16, reserving: 6 << 32)
     private let campaignFlags = PairFlags(capacity: 1 << 14)
 
     package init() {
@@ -199,12 +199,14 @@ package final class PairFlags {
     private var shift: UInt64
     private var count = 0
 
-    package init(capacity: Int) {
+    /// - Parameter growsInPlace: reserve address space to grow without copying (tests turn
+    ///   it off to exercise the copying path, which is what runs when none can be had).
+    package init(capacity: Int, growsInPlace: Bool = true) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
         self.capacity = size
         shift = UInt64(64 - size.trailingZeroBitCount)
-        storage = LargeBuffer(zeroedCapacity: size)
+        storage = growsInPlace ? LargeBuffer(zeroedCapacity: size, reserving: Self.maximumCapacity) : LargeBuffer(zeroedCapacity: size)
         words = storage.base
     }
 
@@ -270,8 +272,20 @@ package final class PairFlags {
         }
     }
 
+    /// Room reserved for growing in place: 2^33 slots (64 GiB of address space, none of it
+    /// used until the table grows into it).
+    private static let maximumCapacity = 1 << 33
+
     private func grow() {
-        let oldStorage = storage, old = words, oldCapacity = capacity
+        let oldCapacity = capacity
+        if storage.extend(to: 2 * oldCapacity) {
+            words = storage.base
+            capacity *= 2
+            shift -= 1
+            redistribute(from: oldCapacity)
+            return
+        }
+        let oldStorage = storage, old = words
         capacity *= 2
         shift -= 1
         storage = LargeBuffer(zeroedCapacity: capacity)
@@ -284,5 +298,35 @@ package final class PairFlags {
             words[slot] = old[index]
         }
         withExtendedLifetime(oldStorage) {}
+    }
+
+    /// Moves the entries of the first `oldCapacity` slots to their places in the doubled
+    /// table, in place: the second half is new and empty.
+    ///
+    /// Slots are taken from the last down. An entry's new home is at least twice its old
+    /// one, so it nearly always lies at or above the slot being emptied, in the part of the
+    /// table already redone, where nothing is emptied again: every slot between its home and
+    /// where it lands stays full, as linear probing needs. The few that would land below
+    /// (long displacements near the start) or wrap past the end are put aside and inserted
+    /// once every slot is redone.
+    private func redistribute(from oldCapacity: Int) {
+        var aside: [UInt64] = []
+        for index in stride(from: oldCapacity - 1, through: 0, by: -1) where words[index] != 0 {
+            let word = words[index]
+            words[index] = 0
+            var slot = home(word & ~0xF)
+            guard slot >= index else {
+                aside.append(word)
+                continue
+            }
+            while slot < capacity && words[slot] != 0 { slot += 1 }
+            if slot < capacity { words[slot] = word } else { aside.append(word) }
+        }
+        let mask = capacity - 1
+        for word in aside {
+            var slot = home(word & ~0xF)
+            while words[slot] != 0 { slot = (slot + 1) & mask }
+            words[slot] = word
+        }
     }
 }

@@ -7,10 +7,19 @@ import Glibc
 /// (`MADV_HUGEPAGE`): every random probe of a table larger than the TLB's reach otherwise
 /// pays a page walk besides its cache miss, which measured as an eighth of a 10M-event run.
 /// Freshly mapped memory is zero, so tables whose empty marker is 0 need no initialisation.
+///
+/// A buffer made with room to grow (`reserving:`) maps address space for its largest size
+/// up front, readable and writable only as far as it is used: ``extend(to:)`` then grows it
+/// where it is, so the elements it holds are neither copied nor faulted in again. On this
+/// kind of machine a page touched for the first time costs 2–3 s per GiB (the virtual
+/// machine's host backs it only then), so a table that doubled into new memory paid for
+/// twice its final size.
 package final class LargeBuffer<Element: BitwiseCopyable> {
     package private(set) var base: UnsafeMutablePointer<Element>
     package private(set) var capacity: Int
     private var mapping: (start: UnsafeMutableRawPointer, length: Int)?
+    /// Bytes from `base` that may become usable in place (0: no reservation).
+    private var reservedBytes = 0
 
     private static var hugePage: Int { 2 << 20 }
     /// Smaller buffers come from malloc: a huge page for them would mostly be waste.
@@ -19,6 +28,47 @@ package final class LargeBuffer<Element: BitwiseCopyable> {
     package init(zeroedCapacity: Int) {
         (base, mapping) = Self.allocate(zeroedCapacity)
         capacity = zeroedCapacity
+    }
+
+    /// A buffer that can grow in place up to `maximumCapacity` elements. Where the address
+    /// space cannot be had (a `ulimit -v`, say), it is an ordinary buffer.
+    package init(zeroedCapacity: Int, reserving maximumCapacity: Int) {
+        let stride = MemoryLayout<Element>.stride
+        let reserved = (max(maximumCapacity, zeroedCapacity, 1) * stride + Self.hugePage - 1) / Self.hugePage * Self.hugePage
+        let length = reserved + Self.hugePage
+        if let start = mmap(nil, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
+            start != UnsafeMutableRawPointer(bitPattern: -1)
+        {
+            let aligned = UnsafeMutableRawPointer(bitPattern: (Int(bitPattern: start) + Self.hugePage - 1) / Self.hugePage * Self.hugePage)!
+            base = aligned.bindMemory(to: Element.self, capacity: zeroedCapacity)
+            mapping = (start, length)
+            reservedBytes = reserved
+            capacity = 0
+            // 2 MiB pages past the first 2 MiB: a small table stays on small pages (a part
+            // of a small input), a large one gets large pages for nearly all of itself.
+            if reserved > Self.hugePage { _ = madvise(aligned + Self.hugePage, reserved - Self.hugePage, MADV_HUGEPAGE) }
+            if extend(to: zeroedCapacity) { return }
+            munmap(start, length)
+        }
+        (base, mapping) = Self.allocate(zeroedCapacity)
+        reservedBytes = 0
+        capacity = zeroedCapacity
+    }
+
+    /// Grows to `newCapacity` where the buffer is, when it was made with room for that:
+    /// the new elements are zero. Returns false, changing nothing, otherwise.
+    package func extend(to newCapacity: Int) -> Bool {
+        let stride = MemoryLayout<Element>.stride
+        let page = 4096
+        let used = (capacity * stride + page - 1) / page * page
+        let needed = (newCapacity * stride + page - 1) / page * page
+        guard newCapacity > capacity, needed <= reservedBytes else { return newCapacity <= capacity }
+        let raw = UnsafeMutableRawPointer(base)
+        if needed > used {
+            guard mprotect(raw + used, needed - used, PROT_READ | PROT_WRITE) == 0 else { return false }
+        }
+        capacity = newCapacity
+        return true
     }
 
     deinit { Self.release(base, mapping) }
@@ -31,12 +81,13 @@ package final class LargeBuffer<Element: BitwiseCopyable> {
 
     /// Grows to `newCapacity`, keeping the contents; the new elements are zero.
     package func grow(to newCapacity: Int) {
-        guard newCapacity > capacity else { return }
+        guard newCapacity > capacity, !extend(to: newCapacity) else { return }
         let (newBase, newMapping) = Self.allocate(newCapacity)
         newBase.update(from: base, count: capacity)
         Self.release(base, mapping)
         base = newBase
         mapping = newMapping
+        reservedBytes = 0
         capacity = newCapacity
     }
 
