@@ -44,8 +44,10 @@ struct CompactTablesTests {
         return (state, latest, decisive.source, expiry)
     }
 
-    @Test("the history answers every lookup as a plain scan of the records would", arguments: [1, 2, 3] as [UInt64])
-    func historyMatchesPlainScan(seed: UInt64) {
+    @Test(
+        "the history answers every lookup as a plain scan of the records would, built on one thread or several",
+        arguments: [1, 2, 3] as [UInt64], [1, 3])
+    func historyMatchesPlainScan(seed: UInt64, threads: Int) {
         var draws = Draws(state: seed)
         var records: [Record] = []
         // Records in any order, with many ties at one instant and subjects without records.
@@ -72,7 +74,7 @@ struct CompactTablesTests {
         }
         let same = PartIDs(known: 1 << 20, added: [])
         first.append(second, subject: same, purpose: same, source: same)
-        let history = first.build()
+        let history = first.build(threads: threads, minimumRecordsPerPiece: 1)
         var mismatches = 0
         for subject in Int32(0)...121 {
             for purpose in Int32(-1)...4 {

@@ -96,7 +96,7 @@ package final class RunEngine {
             case .consents:
                 records = try readConsents(scanner, files[kind] ?? [])
                 consentRecords = consentBuilder?.count ?? 0
-                evaluator.history = consentBuilder?.build() ?? ConsentHistory()  // spends the builder
+                evaluator.history = consentBuilder?.build(threads: threads) ?? ConsentHistory()  // spends the builder
                 consentBuilder = nil
             case .events: records = try readEvents(scanner, files[kind] ?? [])
             case .surveys: records = try scanner.scan(files[kind] ?? []) { _ in RowsPart(decodeSurvey, pseudonyms) }.records
