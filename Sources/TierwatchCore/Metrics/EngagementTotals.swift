@@ -83,7 +83,7 @@ package final class EngagementAccumulator {
     /// loop copy no dictionary.
     private var revenue: [UInt64: Int64] = [:]
     /// Flags per (subject, tier or all), `subject * denseGroups + group`; zero = nothing seen.
-    private let denseFlags = LargeBuffer<UInt8>(zeroedCapacity: 1 << 16, reserving: 6 << 32)
+    private let denseFlags = LargeBuffer<UInt8>(zeroedCapacity: 1 << 16, reserving: 6 << 28)
     private let campaignFlags = PairFlags(capacity: 1 << 14)
 
     package init() {
@@ -272,9 +272,9 @@ package final class PairFlags {
         }
     }
 
-    /// Room reserved for growing in place: 2^33 slots (64 GiB of address space, none of it
-    /// used until the table grows into it).
-    private static let maximumCapacity = 1 << 33
+    /// Room reserved for growing in place: 2^30 slots (8 GiB of address space, none of it
+    /// used until the table grows into it; past that it grows by copying).
+    private static let maximumCapacity = 1 << 30
 
     private func grow() {
         let oldCapacity = capacity

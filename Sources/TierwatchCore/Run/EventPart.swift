@@ -176,7 +176,8 @@ final class EventPart: InputPart {
 
     private func keep(_ bytes: UnsafeRawBufferPointer) -> Range<Int> {
         let start = scratch.count
-        scratch.append(contentsOf: bytes)
+        // As typed bytes: appending raw bytes went through the generic sequence path.
+        scratch.append(contentsOf: bytes.assumingMemoryBound(to: UInt8.self))
         return start..<scratch.count
     }
 
