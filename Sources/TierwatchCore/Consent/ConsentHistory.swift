@@ -171,7 +171,8 @@ package struct ConsentHistory {
                 bounds.append(subject)
             }
             bounds.append(subjects)
-            let points = LargeBuffer<Point>(zeroedCapacity: count)
+            // Written before it is read, by every thread at once: faulted in as it is written.
+            let points = LargeBuffer<Point>(zeroedCapacity: count, populated: false)
             var made = [(starts: [Int32], points: Int)](repeating: ([], 0), count: pieces)
             entries.withUnsafeBufferPointer { entries in
                 statuses.withUnsafeBufferPointer { statuses in
