@@ -101,23 +101,36 @@ package final class CSVTokenizer {
     /// `stopOffset`; nil while reading goes on.
     package private(set) var stoppedAt: Int64?
 
-    /// Appends `bytes` and calls `onRecord` for every record they complete.
+    /// Appends `bytes` and calls `onRecord` for every record they complete. Bytes read
+    /// into ``space(_:)`` are appended where they are, without a copy.
     package func feed(
         _ bytes: UnsafeRawBufferPointer, _ onRecord: (CSVRecord) throws -> Void
     ) throws {
         guard bytes.count > 0, stoppedAt == nil else { return }
-        if length + bytes.count > capacity {
-            var newCapacity = capacity
-            while length + bytes.count > newCapacity { newCapacity *= 2 }
-            let grown = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 8)
-            grown.copyMemory(from: buffer, byteCount: length)
-            buffer.deallocate()
-            buffer = grown
-            capacity = newCapacity
+        if bytes.baseAddress != UnsafeRawPointer(buffer + length) {
+            reserve(bytes.count)
+            (buffer + length).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
         }
-        (buffer + length).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
         length += bytes.count
         try drain(final: false, onRecord)
+    }
+
+    /// Room for `count` more bytes after those kept, for a reader to fill and then pass to
+    /// ``feed(_:_:)``: a block read there is not copied again. Valid until the next call.
+    package func space(_ count: Int) -> UnsafeMutableRawBufferPointer {
+        reserve(count)
+        return UnsafeMutableRawBufferPointer(start: buffer + length, count: count)
+    }
+
+    private func reserve(_ count: Int) {
+        guard length + count > capacity else { return }
+        var newCapacity = capacity
+        while length + count > newCapacity { newCapacity *= 2 }
+        let grown = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 8)
+        grown.copyMemory(from: buffer, byteCount: length)
+        buffer.deallocate()
+        buffer = grown
+        capacity = newCapacity
     }
 
     /// Reads the last record (which may lack a line end) at end of input.

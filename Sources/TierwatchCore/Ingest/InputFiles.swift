@@ -84,14 +84,16 @@ package enum InputStream {
     /// Reads `fd` from `offset`: hashes the bytes as stored into `hasher` (when given),
     /// inflates a gzip file, and hands the decoded blocks to `body` until it returns false;
     /// after that, reading goes on only to finish the hash. Returns the stored bytes read.
+    /// A file that is not compressed is read into `space(n)` when given (where `body`'s
+    /// consumer keeps its bytes, so that it need not copy them).
     static func decoded(
         _ fd: Int32, _ file: ResolvedFile, from offset: Int64, hasher: SHA256Hasher?,
-        _ body: (UnsafeRawBufferPointer) throws -> Bool
+        space: ((Int) -> UnsafeMutableRawBufferPointer)? = nil, _ body: (UnsafeRawBufferPointer) throws -> Bool
     ) throws -> Int64 {
         let inflater = file.absolute.hasSuffix(".gz") ? try GzipInflater() : nil
         var wanted = true
         var total: Int64 = 0
-        try blocks(fd, file, from: offset) { chunk in
+        try blocks(fd, file, from: offset, into: inflater == nil ? space : nil) { chunk in
             hasher?.update(chunk)
             total += Int64(chunk.count)
             if wanted {
@@ -118,15 +120,17 @@ package enum InputStream {
     }
 
     /// Reads `fd` from `offset` in blocks of `blockSize` bytes as stored (no inflating),
-    /// until the end of the file or until `body` returns false.
+    /// until the end of the file or until `body` returns false; into `space(blockSize)`
+    /// when given, else into a block of its own.
     package static func blocks(
         _ fd: Int32, _ file: ResolvedFile, from offset: Int64, blockSize: Int = blockSize,
-        _ body: (UnsafeRawBufferPointer) throws -> Bool
+        into space: ((Int) -> UnsafeMutableRawBufferPointer)? = nil, _ body: (UnsafeRawBufferPointer) throws -> Bool
     ) throws {
-        let block = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 16)
-        defer { block.deallocate() }
+        let own = space == nil ? UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 16) : nil
+        defer { own?.deallocate() }
         var position = offset
         while true {
+            let block = own ?? space!(blockSize)
             let count = pread(fd, block.baseAddress, blockSize, off_t(position))
             if count < 0 {
                 if errno == EINTR { continue }

@@ -371,7 +371,7 @@ private final class PartReader<Part: InputPart> {
         }
         // The piece that starts a file also hashes all of it, past its own end if the file is cut.
         let hasher = piece.start == 0 ? SHA256Hasher() : nil
-        let stored = try InputStream.decoded(fd, file, from: result.start, hasher: hasher) { block in
+        let stored = try InputStream.decoded(fd, file, from: result.start, hasher: hasher, space: tokenizer.space) { block in
             try tokenizer.feed(block, handle)
             return tokenizer.stoppedAt == nil
         }
