@@ -8,7 +8,7 @@ package final class ByteInterner {
     private var arena: [UInt8] = []
     private var offsets: [Int] = [0]          // key i is arena[offsets[i]..<offsets[i+1]]
     private var hashes: [UInt64] = []
-    /// Two words per slot. The first is 0 when empty, else (the hash's low 24 bits) << 40 |
+    /// Two words per slot. The first is 0 when empty, else (the hash's high 24 bits) << 40 |
     /// min(key length, 255) << 32 | (id + 1). The second holds a key of up to 8 bytes itself
     /// (zero-padded), so a probe for a short id (a customer number) touches one cache line
     /// and never the arena; for a longer key it holds the key's offset in the arena.
@@ -16,26 +16,15 @@ package final class ByteInterner {
     private var slots: UnsafeMutablePointer<UInt64>
     private var slotCount: Int
     private var mask: Int
-    /// 64 - log2(slotCount): a key's first slot is its hash's top bits, so the table is in
-    /// hash order and doubles where it is (see ``grow()``).
-    private var shift: UInt64
 
     package init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
         slotCount = size
-        slotStorage = LargeBuffer(zeroedCapacity: 2 * size, reserving: 2 * Self.maximumSlots)
+        slotStorage = LargeBuffer(zeroedCapacity: 2 * size)
         slots = slotStorage.base
         mask = size - 1
-        shift = UInt64(64 - size.trailingZeroBitCount)
     }
-
-    /// Room reserved to grow in place: 2^28 slots (4 GiB of address space, used only as
-    /// the table grows into it; past that it grows by copying).
-    private static let maximumSlots = 1 << 28
-
-    @inline(__always)
-    private func home(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash >> shift) }
 
     /// The number of distinct keys.
     package var count: Int { hashes.count }
@@ -69,7 +58,7 @@ package final class ByteInterner {
     @inline(__always)
     package func touch(_ key: UnsafeRawBufferPointer) -> UInt64 {
         guard hashes.count > Self.linearLimit else { return 0 }
-        return slots[2 * home(Self.hash(key))]
+        return slots[2 * (Int(truncatingIfNeeded: Self.hash(key)) & mask)]
     }
 
     /// Vocabularies (tiers, event types, purposes, categories) have a handful of values:
@@ -93,7 +82,7 @@ package final class ByteInterner {
 
     @inline(__always)
     private static func meta(_ hash: UInt64, _ count: Int) -> UInt64 {
-        (hash & 0xFF_FFFF) << 40 | UInt64(min(count, 255)) << 32
+        hash & 0xFFFF_FF00_0000_0000 | UInt64(min(count, 255)) << 32
     }
 
     /// Up to 8 bytes as one zero-padded word (reads nothing past the key).
@@ -108,7 +97,7 @@ package final class ByteInterner {
     /// Finds `key`'s id, or the empty slot where it would go.
     @inline(__always)
     private func probe(_ key: UnsafeRawBufferPointer, _ hash: UInt64) -> (Int32?, Int) {
-        var slot = home(hash)
+        var slot = Int(truncatingIfNeeded: hash) & mask
         let meta = Self.meta(hash, key.count)
         if key.count <= 8 {
             let word = Self.packed(key)
@@ -171,50 +160,18 @@ package final class ByteInterner {
     }
 
     private func grow() {
-        let oldCount = slotCount
-        let grown = slotStorage.extend(to: 4 * oldCount)
-        if !grown {
-            slotStorage = LargeBuffer(zeroedCapacity: 4 * oldCount)
-        }
+        let size = slotCount * 2
+        slotStorage = LargeBuffer(zeroedCapacity: 2 * size)
         slots = slotStorage.base
-        slotCount = 2 * oldCount
-        mask = slotCount - 1
-        shift -= 1
-        if grown {
-            redistribute(from: oldCount)
-            return
-        }
+        slotCount = size
+        mask = size - 1
         arena.withUnsafeBytes { arena in
             for id in 0..<hashes.count {
-                var slot = home(hashes[id])
+                var slot = Int(truncatingIfNeeded: hashes[id]) & mask
                 while slots[2 * slot] != 0 { slot = (slot + 1) & mask }
                 let key = UnsafeRawBufferPointer(rebasing: arena[offsets[id]..<offsets[id + 1]])
                 (slots[2 * slot], slots[2 * slot + 1]) = Self.entry(key, hash: hashes[id], id: Int32(id), offset: offsets[id])
             }
-        }
-    }
-
-    /// Moves the slots of the first `oldCount` to their places in the doubled table, in
-    /// place, the way ``PairFlags`` does: from the last slot down, each entry lands at or
-    /// above the slot just emptied, where nothing is emptied again; the few that would land
-    /// below it or wrap past the end are inserted once every slot is redone.
-    private func redistribute(from oldCount: Int) {
-        var aside: [(UInt64, UInt64)] = []
-        for index in stride(from: oldCount - 1, through: 0, by: -1) where slots[2 * index] != 0 {
-            let entry = (slots[2 * index], slots[2 * index + 1])
-            (slots[2 * index], slots[2 * index + 1]) = (0, 0)
-            var slot = home(hashes[Int((entry.0 & 0xFFFF_FFFF) - 1)])
-            guard slot >= index else {
-                aside.append(entry)
-                continue
-            }
-            while slot < slotCount && slots[2 * slot] != 0 { slot += 1 }
-            if slot < slotCount { (slots[2 * slot], slots[2 * slot + 1]) = entry } else { aside.append(entry) }
-        }
-        for entry in aside {
-            var slot = home(hashes[Int((entry.0 & 0xFFFF_FFFF) - 1)])
-            while slots[2 * slot] != 0 { slot = (slot + 1) & mask }
-            (slots[2 * slot], slots[2 * slot + 1]) = entry
         }
     }
 
