@@ -53,6 +53,21 @@ struct FieldParsersTests {
         #expect(CivilCalendar.utcString(1_794_817_800_000) == "2026-11-16T08:30:00Z")
         #expect(CivilCalendar.utcString(1_794_817_800_250) == "2026-11-16T08:30:00.250Z")
         #expect(CivilCalendar.utcString(-1) == "1969-12-31T23:59:59.999Z")
+        // Years past 9999 (never parsed, only computed) keep all their digits.
+        #expect(CivilCalendar.utcString(253_402_300_800_000) == "10000-01-01T00:00:00Z")
+    }
+
+    @Test("formats any instant from year 1 to 9999 so that it parses back to itself")
+    func utcRoundTrip() {
+        var state: UInt64 = 42
+        let first: Int64 = -62_135_596_800_000, last: Int64 = 253_402_300_799_999  // 0001-01-01 … 9999-12-31
+        for _ in 0..<20_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let instant = first + Int64(state >> 1 % UInt64(last - first + 1))
+            let text = CivilCalendar.utcString(instant)
+            let parsed = Array(text.utf8).withUnsafeBytes { FieldParsers.instant($0) }
+            #expect(parsed == instant, "\(instant) formatted as \(text)")
+        }
     }
 }
 
