@@ -12,7 +12,9 @@ package final class Pseudonymizer {
 
     private let key: [UInt8]
     private let mac: HMACSHA256
-    private var cache: [String?] = []
+    /// Per dense subject number: the pseudonym's 64 bits, and whether they are computed.
+    private var cache: [UInt64] = []
+    private var cached: [UInt64] = []
 
     package init(key: String) {
         self.key = Array(key.utf8)
@@ -26,8 +28,27 @@ package final class Pseudonymizer {
     }
 
     /// The pseudonym of raw id bytes.
-    package func pseudonym(_ id: UnsafeRawBufferPointer) -> String {
-        "p_" + Hex.encode(mac.authenticationCode(for: id).prefix(8))
+    package func pseudonym(_ id: UnsafeRawBufferPointer) -> String { Self.text(bits(id)) }
+
+    /// The 64 bits a pseudonym shows: the MAC's first 8 bytes, the first one highest.
+    private func bits(_ id: UnsafeRawBufferPointer) -> UInt64 {
+        mac.authenticationCode(for: id).prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
+    /// The pseudonym `bits` stand for.
+    package static func text(_ bits: UInt64) -> String {
+        var bytes: [UInt8] = []
+        append(bits, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the pseudonym `bits` stand for to `buffer`.
+    package static func append(_ bits: UInt64, to buffer: inout [UInt8]) {
+        buffer.append(contentsOf: [UInt8(ascii: "p"), UInt8(ascii: "_")])
+        for shift in stride(from: 60, through: 0, by: -4) {
+            let digit = UInt8(truncatingIfNeeded: bits >> UInt64(shift)) & 0xF
+            buffer.append(digit < 10 ? 0x30 + digit : 0x57 + digit)
+        }
     }
 
     /// A rejected value as `rejected.csv` may show it: subject ids pseudonymised, the rest as is.
@@ -39,12 +60,19 @@ package final class Pseudonymizer {
         Array(id.utf8).withUnsafeBytes { pseudonym($0) }
     }
 
-    /// The pseudonym of `id`'s bytes, computed once per `id` (a dense subject number).
-    package func pseudonym(_ id: UnsafeRawBufferPointer, cachedAs index: Int) -> String {
-        if index < cache.count, let cached = cache[index] { return cached }
-        if index >= cache.count { cache.append(contentsOf: repeatElement(nil, count: max(index - cache.count + 1, cache.count))) }
-        let value = pseudonym(id)
+    /// The 64 bits of the pseudonym of `id`'s bytes (see ``text(_:)``), computed once per
+    /// `id` (a dense subject number).
+    package func pseudonymBits(_ id: UnsafeRawBufferPointer, cachedAs index: Int) -> UInt64 {
+        if index >= cache.count {
+            let count = max(index + 1, 2 * cache.count)
+            cache.append(contentsOf: repeatElement(0, count: count - cache.count))
+            cached.append(contentsOf: repeatElement(0, count: (count + 63) / 64 - cached.count))
+        }
+        let word = index / 64, bit = UInt64(1) << UInt64(index % 64)
+        if cached[word] & bit != 0 { return cache[index] }
+        let value = bits(id)
         cache[index] = value
+        cached[word] |= bit
         return value
     }
 }

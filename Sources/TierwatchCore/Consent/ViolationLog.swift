@@ -1,6 +1,6 @@
 import Glibc
 
-/// One violation as written to `violations.csv` and shown as evidence.
+/// One violation as the compliance report shows it in its evidence.
 package struct ViolationRow: Sendable {
     package var eventID: String
     package var occurredAt: String
@@ -12,17 +12,60 @@ package struct ViolationRow: Sendable {
     package var subject: String
     package var state: String
     package var detail: String
+}
 
-    package var cells: [CSVCell] {
-        [
-            .text(eventID), .plain(occurredAt), .plain(rule.name), .plain(rule.severity.name), .plain(tier.name),
-            .text(jurisdiction), .text(campaignID), .text(purpose), .plain(subject), .plain(state), .text(detail),
-        ]
+/// One violation to log, its fields from input as that input's bytes.
+package struct ViolationEntry {
+    package var eventID: UnsafeRawBufferPointer
+    package var occurredAt: Int64
+    package var rule: ConsentRule
+    package var tier: Tier
+    /// The jurisdiction's index in the policy, and its code.
+    package var jurisdiction: Int
+    package var jurisdictionCode: String
+    /// The campaign's number, and its id.
+    package var campaign: Int32
+    package var campaignID: UnsafeRawBufferPointer
+    package var purpose: UnsafeRawBufferPointer
+    /// The subject's pseudonym (``Pseudonymizer/pseudonymBits(_:cachedAs:)``).
+    package var subject: UInt64
+    package var state: ConsentState?
+    package var detail: UnsafeRawBufferPointer
+
+    package init(
+        eventID: UnsafeRawBufferPointer, occurredAt: Int64, rule: ConsentRule, tier: Tier, jurisdiction: Int,
+        jurisdictionCode: String, campaign: Int32, campaignID: UnsafeRawBufferPointer, purpose: UnsafeRawBufferPointer,
+        subject: UInt64, state: ConsentState?, detail: UnsafeRawBufferPointer
+    ) {
+        self.eventID = eventID
+        self.occurredAt = occurredAt
+        self.rule = rule
+        self.tier = tier
+        self.jurisdiction = jurisdiction
+        self.jurisdictionCode = jurisdictionCode
+        self.campaign = campaign
+        self.campaignID = campaignID
+        self.purpose = purpose
+        self.subject = subject
+        self.state = state
+        self.detail = detail
+    }
+
+    /// The entry as evidence keeps it.
+    var row: ViolationRow {
+        func text(_ bytes: UnsafeRawBufferPointer) -> String { String(decoding: bytes, as: UTF8.self) }
+        return ViolationRow(
+            eventID: text(eventID), occurredAt: CivilCalendar.utcString(occurredAt), rule: rule, tier: tier,
+            jurisdiction: jurisdictionCode, campaignID: text(campaignID), purpose: text(purpose),
+            subject: Pseudonymizer.text(subject), state: state?.name ?? "", detail: text(detail))
     }
 }
 
 /// `violations.csv`, plus what the compliance report needs: counts by rule × tier ×
 /// jurisdiction, by campaign, and the first rows of each rule as evidence.
+///
+/// A run logs a few hundred thousand violations at 10M events, so rows are written from
+/// the input's bytes and counted in arrays; only evidence becomes strings.
 package final class ViolationLog {
     package static let header = [
         "event_id", "occurred_at", "rule", "severity", "tier", "jurisdiction", "campaign_id", "purpose", "subject",
@@ -31,17 +74,54 @@ package final class ViolationLog {
     private let writer: CSVWriter
     private let evidenceLimit: Int
     package private(set) var evidence: [ConsentRule: [ViolationRow]] = [:]
-    /// Violations keyed by rule, tier and jurisdiction index.
-    package private(set) var matrix: [MatrixKey: Int64] = [:]
-    /// Violations per campaign id.
-    package private(set) var byCampaign: [Int32: Int64] = [:]
-    package private(set) var bySeverity: [Severity: Int64] = [:]
+    /// Evidence rows kept per rule.
+    private var evidenceCounts = [Int](repeating: 0, count: ConsentRule.allCases.count)
+    /// Violations per (jurisdiction index, tier, rule): see `cell`.
+    private var cells: [Int64] = []
+    /// Violations per campaign number.
+    private var campaigns: [Int64] = []
+    private var severities = [Int64](repeating: 0, count: Severity.allCases.count)
     package private(set) var total: Int64 = 0
+    /// A row's timestamp and pseudonym, as bytes.
+    private var scratch: [UInt8] = []
 
     package struct MatrixKey: Hashable, Sendable {
         package var rule: ConsentRule
         package var tier: Tier
         package var jurisdiction: Int
+    }
+
+    private static let rules = ConsentRule.allCases.count
+    private static let tiers = Tier.allCases.count
+
+    private static func cell(rule: ConsentRule, tier: Tier, jurisdiction: Int) -> Int {
+        (jurisdiction * tiers + tier.rawValue) * rules + rule.rawValue
+    }
+
+    /// Violations keyed by rule, tier and jurisdiction index (only those with any).
+    package var matrix: [MatrixKey: Int64] {
+        var matrix: [MatrixKey: Int64] = [:]
+        for (index, count) in cells.enumerated() where count > 0 {
+            let key = MatrixKey(
+                rule: ConsentRule(rawValue: index % Self.rules)!, tier: Tier(rawValue: index / Self.rules % Self.tiers)!,
+                jurisdiction: index / (Self.rules * Self.tiers))
+            matrix[key] = count
+        }
+        return matrix
+    }
+
+    /// Violations per campaign id (only those with any).
+    package var byCampaign: [Int32: Int64] {
+        var byCampaign: [Int32: Int64] = [:]
+        for (campaign, count) in campaigns.enumerated() where count > 0 { byCampaign[Int32(campaign)] = count }
+        return byCampaign
+    }
+
+    /// Violations per severity (only those with any).
+    package var bySeverity: [Severity: Int64] {
+        var bySeverity: [Severity: Int64] = [:]
+        for (index, count) in severities.enumerated() where count > 0 { bySeverity[Severity(rawValue: index)!] = count }
+        return bySeverity
     }
 
     /// A log writing `violations.csv` at `path`; with `part: true`, a part's rows alone (no
@@ -57,23 +137,53 @@ package final class ViolationLog {
         try writer.append(rowsOf: part.writer)
         unlink(part.writer.path)
         total += part.total
-        for (key, count) in part.matrix { matrix[key, default: 0] += count }
-        for (campaign, count) in part.byCampaign { byCampaign[campaignMap(campaign), default: 0] += count }
-        for (severity, count) in part.bySeverity { bySeverity[severity, default: 0] += count }
+        Self.add(part.cells, into: &cells)
+        for (campaign, count) in part.campaigns.enumerated() where count > 0 {
+            Self.add(count, at: Int(campaignMap(Int32(campaign))), into: &campaigns)
+        }
+        Self.add(part.severities, into: &severities)
         for rule in ConsentRule.allCases {
-            for row in part.evidence[rule] ?? [] where evidence[rule, default: []].count < evidenceLimit {
+            for row in part.evidence[rule] ?? [] where evidenceCounts[rule.rawValue] < evidenceLimit {
                 evidence[rule, default: []].append(row)
+                evidenceCounts[rule.rawValue] += 1
             }
         }
     }
 
-    package func add(_ row: ViolationRow, jurisdiction: Int, campaign: Int32) throws(TierwatchError) {
-        try writer.write(row.cells)
+    package func add(_ entry: borrowing ViolationEntry) throws(TierwatchError) {
+        writer.cell(text: entry.eventID)
+        scratch.removeAll(keepingCapacity: true)
+        CivilCalendar.appendUTC(entry.occurredAt, to: &scratch)
+        scratch.withUnsafeBytes { writer.cell(plain: $0) }
+        writer.cell(plain: entry.rule.name)
+        writer.cell(plain: entry.rule.severity.name)
+        writer.cell(plain: entry.tier.name)
+        writer.cell(text: entry.jurisdictionCode)
+        writer.cell(text: entry.campaignID)
+        writer.cell(text: entry.purpose)
+        scratch.removeAll(keepingCapacity: true)
+        Pseudonymizer.append(entry.subject, to: &scratch)
+        scratch.withUnsafeBytes { writer.cell(plain: $0) }
+        writer.cell(plain: entry.state?.name ?? "")
+        writer.cell(text: entry.detail)
+        try writer.endRow()
         total += 1
-        matrix[MatrixKey(rule: row.rule, tier: row.tier, jurisdiction: jurisdiction), default: 0] += 1
-        byCampaign[campaign, default: 0] += 1
-        bySeverity[row.rule.severity, default: 0] += 1
-        if evidence[row.rule, default: []].count < evidenceLimit { evidence[row.rule, default: []].append(row) }
+        Self.add(1, at: Self.cell(rule: entry.rule, tier: entry.tier, jurisdiction: entry.jurisdiction), into: &cells)
+        Self.add(1, at: Int(entry.campaign), into: &campaigns)
+        severities[entry.rule.severity.rawValue] += 1
+        if evidenceCounts[entry.rule.rawValue] < evidenceLimit {
+            evidence[entry.rule, default: []].append(entry.row)
+            evidenceCounts[entry.rule.rawValue] += 1
+        }
+    }
+
+    private static func add(_ count: Int64, at index: Int, into counts: inout [Int64]) {
+        if index >= counts.count { counts.append(contentsOf: repeatElement(0, count: index + 1 - counts.count)) }
+        counts[index] += count
+    }
+
+    private static func add(_ other: [Int64], into counts: inout [Int64]) {
+        for (index, count) in other.enumerated() where count > 0 { add(count, at: index, into: &counts) }
     }
 
     /// The most severe violation found, if any.

@@ -163,23 +163,60 @@ package final class EngagementAccumulator {
     }
 
     /// Folds the per-subject flags into the distinct counts; call once at the end.
-    package func finish() {
-        for index in 0..<denseFlags.capacity where denseFlags[index] != 0 {
-            fold(denseFlags[index], into: index % Self.denseGroups)
+    ///
+    /// The flags are cut into `threads` slices folded at once, each into counts of its own.
+    package func finish(threads: Int = 1) {
+        let slices = max(1, threads)
+        var counts = [[DistinctCounts]](repeating: [], count: slices)
+        let groupCount = groups.count
+        counts.withUnsafeMutableBufferPointer { counts in
+            Parallel.run(slices) { slice in
+                var local = [DistinctCounts](repeating: DistinctCounts(), count: groupCount)
+                // Slices of whole subjects (the last one to the end, a subject's row may be cut).
+                let subjects = denseFlags.capacity / Self.denseGroups
+                let end = slice == slices - 1 ? denseFlags.capacity : subjects * (slice + 1) / slices * Self.denseGroups
+                for index in subjects * slice / slices * Self.denseGroups..<end where denseFlags[index] != 0 {
+                    local[index % Self.denseGroups].fold(denseFlags[index])
+                }
+                let slots = campaignFlags.slotCount
+                campaignFlags.forEach(slots: slots * slice / slices..<slots * (slice + 1) / slices) { group, _, bits in
+                    local[group].fold(bits)
+                }
+                counts[slice] = local
+            }
         }
-        campaignFlags.forEach { group, _, bits in fold(bits, into: group) }
+        for local in counts {
+            for (group, distinct) in local.enumerated() { distinct.add(to: &groups[group]) }
+        }
         for (key, micros) in revenue { groups[Int(key >> 32)].revenue[Int32(truncatingIfNeeded: key & 0xFFFF_FFFF)] = micros }
     }
 
-    private func fold(_ bits: UInt8, into group: Int) {
-        if bits & SubjectFlags.delivered != 0 {
-            groups[group].reach += 1
-            if bits & SubjectFlags.converted != 0 { groups[group].treatedConverters += 1 }
+    /// The distinct counts of one group, from its subjects' flags.
+    private struct DistinctCounts {
+        var reach: Int64 = 0
+        var treatedConverters: Int64 = 0
+        var engaged: Int64 = 0
+        var controlSubjects: Int64 = 0
+        var controlConverters: Int64 = 0
+
+        mutating func fold(_ bits: UInt8) {
+            if bits & SubjectFlags.delivered != 0 {
+                reach += 1
+                if bits & SubjectFlags.converted != 0 { treatedConverters += 1 }
+            }
+            if bits & SubjectFlags.engaged != 0 { engaged += 1 }
+            if bits & SubjectFlags.holdout != 0 {
+                controlSubjects += 1
+                if bits & SubjectFlags.converted != 0 { controlConverters += 1 }
+            }
         }
-        if bits & SubjectFlags.engaged != 0 { groups[group].engaged += 1 }
-        if bits & SubjectFlags.holdout != 0 {
-            groups[group].controlSubjects += 1
-            if bits & SubjectFlags.converted != 0 { groups[group].controlConverters += 1 }
+
+        func add(to totals: inout EngagementTotals) {
+            totals.reach += reach
+            totals.treatedConverters += treatedConverters
+            totals.engaged += engaged
+            totals.controlSubjects += controlSubjects
+            totals.controlConverters += controlConverters
         }
     }
 }
@@ -254,9 +291,13 @@ package final class PairFlags {
         if count * 2 > capacity { grow() }
     }
 
-    /// Visits every (group, subject, bits) entry, in hash order.
-    package func forEach(_ body: (Int, Int32, UInt8) -> Void) {
-        for slot in 0..<capacity where words[slot] != 0 {
+    /// The number of slots, for visiting them in slices.
+    package var slotCount: Int { capacity }
+
+    /// Visits every (group, subject, bits) entry, in hash order; with `slots`, only those
+    /// in that range of slots.
+    package func forEach(slots: Range<Int>? = nil, _ body: (Int, Int32, UInt8) -> Void) {
+        for slot in slots ?? 0..<capacity where words[slot] != 0 {
             let entry = Self.entry(words[slot])
             body(entry.group, entry.subject, entry.bits)
         }

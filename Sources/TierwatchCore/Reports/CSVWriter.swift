@@ -41,6 +41,7 @@ package final class CSVWriter {
         if let header {
             if mode == .spreadsheet { buffer.append(contentsOf: [0xEF, 0xBB, 0xBF]) }
             append(header.map { .plain($0) })
+            Self.endRow(&buffer)
         }
     }
 
@@ -49,6 +50,35 @@ package final class CSVWriter {
     /// Appends one data row.
     package func write(_ cells: [CSVCell]) throws(TierwatchError) {
         append(cells)
+        try endRow()
+    }
+
+    /// Appends a cell of text that came from input to the row being written (see
+    /// ``CSVCell/text(_:)``), straight from its bytes; ``endRow()`` ends the row.
+    package func cell(text bytes: UnsafeRawBufferPointer) {
+        Self.appendCell(bytes, neutralised: mode == .spreadsheet, to: &buffer)
+    }
+
+    /// Appends a cell of a value this tool produced (see ``CSVCell/plain(_:)``).
+    package func cell(plain bytes: UnsafeRawBufferPointer) {
+        Self.appendCell(bytes, neutralised: false, to: &buffer)
+    }
+
+    /// Appends a cell of text that came from input.
+    package func cell(text value: String) {
+        var value = value
+        value.withUTF8 { cell(text: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Appends a cell of a value this tool produced.
+    package func cell(plain value: String) {
+        var value = value
+        value.withUTF8 { cell(plain: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Ends the row the `cell` calls wrote.
+    package func endRow() throws(TierwatchError) {
+        Self.endRow(&buffer)
         rows += 1
         if buffer.count >= 1 << 16 { try flush() }
     }
@@ -61,17 +91,54 @@ package final class CSVWriter {
         }
     }
 
-    private func append(_ cells: [CSVCell]) { Self.appendRow(cells, to: &buffer, mode: mode) }
+    private func append(_ cells: [CSVCell]) { Self.appendCells(cells, to: &buffer, mode: mode) }
 
-    /// Appends one record: cells separated by commas, ended by CRLF.
-    private static func appendRow(_ cells: [CSVCell], to buffer: inout [UInt8], mode: CSVMode = .spreadsheet) {
-        for (index, cell) in cells.enumerated() {
-            if index > 0 { buffer.append(UInt8(ascii: ",")) }
+    /// Appends cells, each followed by a comma (the row's end replaces the last one).
+    private static func appendCells(_ cells: [CSVCell], to buffer: inout [UInt8], mode: CSVMode = .spreadsheet) {
+        for cell in cells {
+            var value: String
+            let neutralised: Bool
             switch cell {
-            case .plain(let value): appendQuoted(value, to: &buffer)
-            case .text(let value): appendQuoted(mode == .spreadsheet ? neutralised(value) : value, to: &buffer)
+            case .plain(let plain): (value, neutralised) = (plain, false)
+            case .text(let text): (value, neutralised) = (text, mode == .spreadsheet)
             }
+            value.withUTF8 { appendCell(UnsafeRawBufferPointer($0), neutralised: neutralised, to: &buffer) }
         }
+    }
+
+    /// Appends one cell and a comma: quoted when it holds a comma, quote, CR or LF (RFC 4180
+    /// §2), and, when `neutralised`, prefixed with `'` where a spreadsheet would read a formula.
+    private static func appendCell(_ bytes: UnsafeRawBufferPointer, neutralised: Bool, to buffer: inout [UInt8]) {
+        let prefix = neutralised && bytes.first.map(startsFormula) == true
+        // Over the contiguous bytes: iterating `String.UTF8View` element by element cost
+        // thousands of instructions per violation row.
+        if !bytes.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
+            if prefix { buffer.append(UInt8(ascii: "'")) }
+            buffer.append(contentsOf: bytes)
+        } else {
+            buffer.append(0x22)
+            if prefix { buffer.append(UInt8(ascii: "'")) }
+            for byte in bytes {
+                if byte == 0x22 { buffer.append(0x22) }
+                buffer.append(byte)
+            }
+            buffer.append(0x22)
+        }
+        buffer.append(UInt8(ascii: ","))
+    }
+
+    /// Whether a value starting with `byte` is one a spreadsheet evaluates as a formula.
+    private static func startsFormula(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 0x09, 0x0D: true
+        default: false
+        }
+    }
+
+    /// Ends a row: CRLF in place of the comma after its last cell (a row of no cells is
+    /// an empty line).
+    private static func endRow(_ buffer: inout [UInt8]) {
+        if buffer.last == UInt8(ascii: ",") { buffer.removeLast() }
         buffer.append(contentsOf: [0x0D, 0x0A])
     }
 
@@ -119,38 +186,17 @@ package final class CSVWriter {
 
     /// Prefixes values a spreadsheet would evaluate as a formula.
     package static func neutralised(_ value: String) -> String {
-        guard let first = value.utf8.first else { return value }
-        switch first {
-        case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 0x09, 0x0D:
-            return "'" + value
-        default:
-            return value
-        }
-    }
-
-    /// Appends `value`, quoted when it holds a comma, quote, CR or LF (RFC 4180 §2).
-    package static func appendQuoted(_ value: String, to buffer: inout [UInt8]) {
-        var value = value
-        // Over the contiguous UTF-8 bytes: iterating `String.UTF8View` element by element
-        // cost thousands of instructions per violation row.
-        value.withUTF8 { bytes in
-            if !bytes.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
-                buffer.append(contentsOf: bytes)
-                return
-            }
-            buffer.append(0x22)
-            for byte in bytes {
-                if byte == 0x22 { buffer.append(0x22) }
-                buffer.append(byte)
-            }
-            buffer.append(0x22)
-        }
+        guard let first = value.utf8.first, startsFormula(first) else { return value }
+        return "'" + value
     }
 
     /// Renders rows to a string (for small files written in one piece).
     package static func render(header: [String], rows: [[CSVCell]]) -> String {
         var buffer: [UInt8] = []
-        for row in [header.map { CSVCell.plain($0) }] + rows { appendRow(row, to: &buffer) }
+        for row in [header.map { CSVCell.plain($0) }] + rows {
+            appendCells(row, to: &buffer)
+            endRow(&buffer)
+        }
         return String(decoding: buffer, as: UTF8.self)
     }
 }

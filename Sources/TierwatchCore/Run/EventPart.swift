@@ -49,6 +49,8 @@ final class EventPart: InputPart {
     var campaignTiers: [UInt8] = []
     let violationLog: ViolationLog
     private var violations: [Violation] = []
+    /// A violation's detail text, as bytes (reused row after row).
+    private var detailBytes: [UInt8] = []
     /// Distinct `data_categories` values and their parsed members: the field repeats a
     /// handful of combinations, so each is split, mapped and interned once.
     private let categorySets = ByteInterner(capacity: 64)
@@ -268,16 +270,20 @@ final class EventPart: InputPart {
             }
         }
         for violation in violations where writeError == nil {
-            let purpose = text(bytes(event.purposeText))
-            let row = ViolationRow(
-                eventID: text(bytes(event.eventIDText)), occurredAt: CivilCalendar.utcString(event.occurredAt), rule: violation.rule,
-                tier: tier, jurisdiction: job.policy.jurisdictions[jurisdiction].code, campaignID: text(bytes(event.campaignText)),
-                purpose: purpose, subject: pseudonyms.pseudonym(bytes(event.subjectText), cachedAs: Int(subject)),
-                state: violation.state?.name ?? "", detail: detail(violation, purpose: purpose, subject: subject, tier: tier))
-            do {
-                try violationLog.add(row, jurisdiction: jurisdiction, campaign: event.campaign)
-            } catch {
-                writeError = error
+            let purpose = bytes(event.purposeText)
+            detail(violation, purpose: purpose, subject: subject, tier: tier)
+            detailBytes.withUnsafeBytes { detail in
+                do throws(TierwatchError) {
+                    try violationLog.add(
+                        ViolationEntry(
+                            eventID: bytes(event.eventIDText), occurredAt: event.occurredAt, rule: violation.rule, tier: tier,
+                            jurisdiction: jurisdiction, jurisdictionCode: job.policy.jurisdictions[jurisdiction].code,
+                            campaign: event.campaign, campaignID: bytes(event.campaignText), purpose: purpose,
+                            subject: pseudonyms.pseudonymBits(bytes(event.subjectText), cachedAs: Int(subject)),
+                            state: violation.state, detail: detail))
+                } catch {
+                    writeError = error
+                }
             }
         }
     }
@@ -314,34 +320,70 @@ final class EventPart: InputPart {
         }
     }
 
-    /// A plain-language account of why a violation was raised, with its evidence.
-    private func detail(_ violation: Violation, purpose: String, subject: Int32, tier: Tier) -> String {
-        func point(_ name: String) -> String {
-            guard let point = violation.point else { return "\(name): no consent record" }
-            var text = "\(name): \(point.status.name) at \(CivilCalendar.utcString(point.recordedAt))"
-            if point.status == .granted && point.expiresAt != .max {
-                text += ", expired at \(CivilCalendar.utcString(point.expiresAt))"
-            }
-            let source = sources.string(point.source)
-            return source.isEmpty ? text : text + " (source \(source))"
+    /// Writes into `detailBytes` a plain-language account of why a violation was raised,
+    /// with its evidence.
+    private func detail(_ violation: Violation, purpose: UnsafeRawBufferPointer, subject: Int32, tier: Tier) {
+        detailBytes.removeAll(keepingCapacity: true)
+        func add(_ text: String) {
+            var text = text
+            text.withUTF8 { detailBytes.append(contentsOf: $0) }
         }
-        let names = violation.categories.map { categories.string($0) }.joined(separator: ";")
+        func add(_ instant: Int64?) {
+            if let instant { CivilCalendar.appendUTC(instant, to: &detailBytes) } else { add("?") }
+        }
+        func addCategories() {
+            for (index, category) in violation.categories.enumerated() {
+                if index > 0 { add(";") }
+                categories.withBytes(category) { detailBytes.append(contentsOf: $0) }
+            }
+        }
+        func addPoint(_ name: () -> Void) {
+            name()
+            guard let point = violation.point else { return add(": no consent record") }
+            add(": ")
+            add(point.status.name)
+            add(" at ")
+            add(point.recordedAt)
+            if point.status == .granted && point.expiresAt != .max {
+                add(", expired at ")
+                add(point.expiresAt)
+            }
+            sources.withBytes(point.source) { source in
+                guard !source.isEmpty else { return }
+                add(" (source ")
+                detailBytes.append(contentsOf: source)
+                add(")")
+            }
+        }
         switch violation.rule {
         case .afterErasure:
-            let requested = evaluator.erasure(of: subject).map(CivilCalendar.utcString) ?? "?"
-            return "erasure requested at \(requested)"
+            add("erasure requested at ")
+            add(evaluator.erasure(of: subject))
         case .noConsent, .consentDenied, .consentWithdrawn, .consentExpired, .optedOut:
-            return point(purpose)
+            addPoint { detailBytes.append(contentsOf: purpose) }
         case .profilingWithoutConsent:
-            return point(job.policy.profilingPurpose)
+            addPoint { add(job.policy.profilingPurpose) }
         case .sensitiveWithoutConsent:
             // The deciding record may be a category gate (`sensitive:health`), not the purpose.
-            return "sensitive \(names); " + point(violation.point.map { purposes.string($0.purpose) } ?? purpose)
+            add("sensitive ")
+            addCategories()
+            add("; ")
+            addPoint {
+                if let point = violation.point {
+                    purposes.withBytes(point.purpose) { detailBytes.append(contentsOf: $0) }
+                } else {
+                    detailBytes.append(contentsOf: purpose)
+                }
+            }
         case .categoryNotAllowed:
-            return "not allowed for \(tier.name): \(names)"
+            add("not allowed for ")
+            add(tier.name)
+            add(": ")
+            addCategories()
         case .resurrection:
-            let fulfilled = evaluator.fulfilment(of: subject).map(CivilCalendar.utcString) ?? "?"
-            return "erasure fulfilled at \(fulfilled); the subject is back in the export"
+            add("erasure fulfilled at ")
+            add(evaluator.fulfilment(of: subject))
+            add("; the subject is back in the export")
         }
     }
 }

@@ -103,7 +103,7 @@ package final class RunEngine {
             }
             inputRecords.append((kind, records))
         }
-        engagement.finish()
+        engagement.finish(threads: threads)
         let order: [InputKind] = [.events, .consents, .erasures, .surveys]
         return RunFigures(
             engagement: engagement.groups,
