@@ -126,4 +126,33 @@ struct CompactTablesTests {
         #expect(duplicates == 0)
         #expect(seen == model)
     }
+
+    @Test("a pair log keeps every pair's bits, stays bounded by distinct pairs, and drains into a table", arguments: [600, 50_000])
+    func pairLog(distinct: Int) {
+        var draws = Draws(state: UInt64(distinct))
+        let log = PairLog(capacity: 256, compactionThreshold: 1024)
+        var model: [Int64: UInt8] = [:]
+        func id(_ group: Int, _ subject: Int32) -> Int64 { Int64(group) << 32 | Int64(subject) }
+        let appended = 30_000
+        var largest = 0
+        for _ in 0..<appended {
+            let pair = draws.next(distinct), bits = UInt8(1 << draws.next(4))
+            let group = 6 + pair % 97, subject = Int32(pair / 97)
+            log.append(PairFlags.word(group: group, subject: subject, bits: bits))
+            model[id(group, subject), default: 0] |= bits
+            largest = max(largest, log.count)
+        }
+        // Compacted when full past the threshold, it grows only while over half full after:
+        // never past twice the threshold or four times the pairs.
+        #expect(largest <= max(2 * 1024, 4 * model.count))
+        #expect(log.count >= model.count && log.count < appended)
+        if distinct > 1024 { #expect(largest > 1024) }
+        let table = PairFlags(capacity: 4)
+        log.drain { table.absorb(words: $0) { ($0, $1) } }
+        #expect(log.count == 0)
+        var seen: [Int64: UInt8] = [:]
+        table.forEach { group, subject, bits in seen[id(group, subject)] = bits }
+        #expect(seen.count == model.count)
+        #expect(model.filter { seen[$0.key] != $0.value }.count == 0, "pairs whose bits differ")
+    }
 }

@@ -110,8 +110,10 @@ struct InputScannerTests {
     func planCoversInput() {
         let sizes: [Int64] = [100, 0, 5000, 300, 2000]
         let splittable = [true, true, true, false, true]
-        for parts in 1...12 {
-            let plan = InputPlan.split(sizes: sizes, splittable: splittable, parts: parts, minimumPartBytes: 1)
+        for parts in 1...12 * 3 {
+            let (parts, smallParts) = ((parts - 1) / 3 + 1, [0, 1, 3][parts % 3])
+            let plan = InputPlan.split(
+                sizes: sizes, splittable: splittable, parts: parts, smallParts: smallParts, minimumPartBytes: 1)
             #expect(plan.count <= parts && !plan.isEmpty)
             let pieces = plan.flatMap { $0 }
             for (file, size) in sizes.enumerated() {
@@ -123,6 +125,18 @@ struct InputScannerTests {
             }
         }
         #expect(InputPlan.split(sizes: [10 << 20], splittable: [true], parts: 4, minimumPartBytes: 8 << 20).count == 1)
+    }
+
+    @Test("the last parts are a quarter of the others, so that threads finish close together")
+    func smallPartsLast() {
+        let plan = InputPlan.split(sizes: [26_000], splittable: [true], parts: 8, smallParts: 2, minimumPartBytes: 1)
+        let starts = plan.map { $0[0].start }
+        #expect(starts == [0, 4000, 8000, 12000, 16000, 20000, 24000, 25000])
+        let even = InputPlan.split(sizes: [8000], splittable: [true], parts: 8, minimumPartBytes: 1)
+        #expect(even.map { $0[0].start } == [0, 1000, 2000, 3000, 4000, 5000, 6000, 7000])
+        // Never all of them small, and one part stays whole.
+        #expect(InputPlan.split(sizes: [900], splittable: [true], parts: 3, smallParts: 5, minimumPartBytes: 1).map { $0[0].start } == [0, 600, 750])
+        #expect(InputPlan.split(sizes: [900], splittable: [true], parts: 1, smallParts: 2, minimumPartBytes: 1).count == 1)
     }
 
     @Test("a part that fails stops the scan with its error, and no part after it is merged")

@@ -35,6 +35,9 @@ package enum InputPlan {
     /// How many parts to cut an input into for `threads` threads: one for one thread (no
     /// merging), ``partsPerThread`` per thread otherwise. ``split`` may make fewer, never
     /// smaller than its minimum.
+    /// A part is this many times a small part (see ``split``'s `smallParts`).
+    private static let smallPartShare: Int64 = 4
+
     package static func partCount(threads: Int) -> Int {
         threads <= 1 ? 1 : threads * partsPerThread
     }
@@ -51,15 +54,19 @@ package enum InputPlan {
     package static func storedBytes(_ files: [ResolvedFile]) -> Int64 { sizes(files).reduce(0, +) }
 
     package static func split(
-        sizes: [Int64], splittable: [Bool], parts: Int, minimumPartBytes: Int64
+        sizes: [Int64], splittable: [Bool], parts: Int, smallParts: Int = 0, minimumPartBytes: Int64
     ) -> [[InputPiece]] {
         let total = sizes.reduce(0, +)
         let count = max(1, min(parts, Int(total / max(minimumPartBytes, 1))))
+        // Part k ends at the share `ends[k] / ends.last` of the bytes.
+        let small = count > 1 ? min(smallParts, count - 1) : 0
+        var ends: [Int64] = []
+        for part in 0..<count { ends.append((ends.last ?? 0) + (part < count - small ? smallPartShare : 1)) }
         var cutsInside = Array(repeating: [Int64](), count: sizes.count)
         var cutBefore = Array(repeating: false, count: sizes.count + 1)
         if count > 1 {
             for k in 1..<count {
-                let target = total * Int64(k) / Int64(count)
+                let target = total * ends[k - 1] / ends[count - 1]
                 var before: Int64 = 0
                 for (file, size) in sizes.enumerated() {
                     if target < before + size || file == sizes.count - 1 {

@@ -66,7 +66,7 @@ package struct InputScanner {
         let sizes = InputPlan.sizes(files)
         let plan = InputPlan.split(
             sizes: sizes, splittable: files.map { !$0.absolute.hasSuffix(".gz") }, parts: parts,
-            minimumPartBytes: minimumPartBytes)
+            smallParts: threads > 1 ? threads : 0, minimumPartBytes: minimumPartBytes)
         return try withoutActuallyEscaping(makePart) { makePart in
             try withoutActuallyEscaping(merge) { merge in
                 var slots: [PartSlot<Part>] = []

@@ -85,9 +85,17 @@ package final class EngagementAccumulator {
     /// Flags per (subject, tier or all), `subject * denseGroups + group`; zero = nothing seen.
     private let denseFlags = LargeBuffer<UInt8>(zeroedCapacity: 1 << 16, reserving: 6 << 28)
     private let campaignFlags = PairFlags(capacity: 1 << 14)
+    /// With `logsCampaignPairs`: the (campaign, subject) pairs and flags as they come, to be
+    /// put in the run's table when this is absorbed (see ``init(logsCampaignPairs:)``).
+    private let campaignLog: PairLog?
 
-    package init() {
+    /// - Parameter logsCampaignPairs: log campaign pairs instead of keeping them in a table
+    ///   of this accumulator's own. For a part to be absorbed into the run's: its pairs would
+    ///   otherwise go into two tables, its own and the run's, each a cache miss per event and
+    ///   memory that grows. The pairs are nearly all distinct within a part.
+    package init(logsCampaignPairs: Bool = false) {
         groups = Array(repeating: EngagementTotals(), count: Self.firstCampaignGroup)
+        campaignLog = logsCampaignPairs ? PairLog() : nil
     }
 
     @inline(__always)
@@ -110,6 +118,8 @@ package final class EngagementAccumulator {
             let index = Int(subject) * Self.denseGroups + group
             if index >= denseFlags.capacity { denseFlags.grow(to: max(index + 1, 2 * denseFlags.capacity)) }
             denseFlags[index] |= bit
+        } else if let campaignLog {
+            campaignLog.append(PairFlags.word(group: group, subject: subject, bits: bit))
         } else {
             campaignFlags.insert(group: group, subject: subject, bits: bit)
         }
@@ -121,6 +131,7 @@ package final class EngagementAccumulator {
     package func touch(subject: Int32, campaign: Int32) -> UInt64 {
         let index = Int(subject) * Self.denseGroups
         let dense = index < denseFlags.capacity ? UInt64(denseFlags[index]) : 0
+        guard campaignLog == nil else { return dense }
         return dense &+ campaignFlags.touch(group: Self.group(campaign: campaign), subject: subject)
     }
 
@@ -157,15 +168,18 @@ package final class EngagementAccumulator {
         }
         // Translated pairs mostly keep their numbers (subjects and campaigns the run knew):
         // those land front to back, a sweep through the table.
-        campaignFlags.absorb(part.campaignFlags) { group, member in
+        func translate(_ group: Int, _ member: Int32) -> (group: Int, subject: Int32) {
             (Self.group(campaign: campaign(Int32(group - Self.firstCampaignGroup))), subject(member))
         }
+        campaignFlags.absorb(part.campaignFlags, translate: translate)
+        part.campaignLog?.drain { campaignFlags.absorb(words: $0, translate: translate) }
     }
 
     /// Folds the per-subject flags into the distinct counts; call once at the end.
     ///
     /// The flags are cut into `threads` slices folded at once, each into counts of its own.
     package func finish(threads: Int = 1) {
+        campaignLog?.drain { campaignFlags.absorb(words: $0) { ($0, $1) } }
         let slices = max(1, threads)
         var counts = [[DistinctCounts]](repeating: [], count: slices)
         let groupCount = groups.count
@@ -247,6 +261,12 @@ package final class PairFlags {
         words = storage.base
     }
 
+    /// The word of an entry: (group, subject) and its bits, as a table slot holds it.
+    @inline(__always)
+    package static func word(group: Int, subject: Int32, bits: UInt8) -> UInt64 {
+        key(group: group, subject: subject) | UInt64(bits & 0xF)
+    }
+
     @inline(__always)
     private static func key(group: Int, subject: Int32) -> UInt64 {
         // +1 keeps 0 free as the empty marker.
@@ -312,23 +332,33 @@ package final class PairFlags {
     /// cache miss each. One counting pass on the hash's top 16 bits orders them closely
     /// enough: what is left out of order stays within a few kilobytes of the table.
     package func absorb(_ other: PairFlags, translate: (Int, Int32) -> (group: Int, subject: Int32)) {
-        // Room for all first (parts rarely share a pair), so that slots do not move meanwhile.
-        while (count + other.count) * 2 > capacity { grow() }
-        let buckets = 1 << 16
-        var starts = [Int](repeating: 0, count: buckets + 1)
-        var translated = [UInt64](repeating: 0, count: other.count)
+        guard other.count > 0 else { return }
+        var words = [UInt64](repeating: 0, count: other.count)
         var filled = 0
         for slot in 0..<other.capacity where other.words[slot] != 0 {
-            let entry = Self.entry(other.words[slot])
+            words[filled] = other.words[slot]
+            filled += 1
+        }
+        words.withUnsafeMutableBufferPointer { absorb(words: $0, translate: translate) }
+    }
+
+    /// Adds entries given as words (``word(group:subject:bits:)``, repeats allowed), their
+    /// pair translated by `translate`; `words` is used as scratch space.
+    package func absorb(words: UnsafeMutableBufferPointer<UInt64>, translate: (Int, Int32) -> (group: Int, subject: Int32)) {
+        // Room for all first (few entries repeat a pair), so that slots do not move meanwhile.
+        while (count + words.count) * 2 > capacity { grow() }
+        let buckets = 1 << 16
+        var starts = [Int](repeating: 0, count: buckets + 1)
+        for index in words.indices {
+            let entry = Self.entry(words[index])
             let pair = translate(entry.group, entry.subject)
             let word = Self.key(group: pair.group, subject: pair.subject) | UInt64(entry.bits)
-            translated[filled] = word
-            filled += 1
+            words[index] = word
             starts[Int(ByteInterner.mix(word & ~0xF) >> 48) + 1] += 1
         }
         for bucket in 0..<buckets { starts[bucket + 1] += starts[bucket] }
-        var ordered = [UInt64](repeating: 0, count: filled)
-        for word in translated {
+        var ordered = [UInt64](repeating: 0, count: words.count)
+        for word in words {
             let bucket = Int(ByteInterner.mix(word & ~0xF) >> 48)
             ordered[starts[bucket]] = word
             starts[bucket] += 1
@@ -392,5 +422,66 @@ package final class PairFlags {
             while words[slot] != 0 { slot = (slot + 1) & mask }
             words[slot] = word
         }
+    }
+}
+
+/// (group, subject) pairs with their flags (``PairFlags/word(group:subject:bits:)``) in the
+/// order they come, for a part's accumulator: appending is a write in sequence where a table
+/// insert is a cache miss at random, and the run's table gets them when the part is absorbed.
+///
+/// Memory stays bounded by distinct pairs, as a table's would: past a few million entries a
+/// full log is sorted and its repeats merged, and it grows only if that leaves it over half full.
+final class PairLog {
+    private var storage: LargeBuffer<UInt64>
+    private(set) var count = 0
+
+    /// Entries the log can grow to in place (2 GiB of address space, used only as needed).
+    private static let maximumInPlace = 1 << 28
+    /// A full log this long or longer is compacted before it grows.
+    private let compactionThreshold: Int
+
+    /// - Parameters:
+    ///   - capacity: entries to start with.
+    ///   - compactionThreshold: a few million entries (32 MiB); tests set less.
+    init(capacity: Int = 1 << 16, compactionThreshold: Int = 1 << 22) {
+        storage = LargeBuffer(zeroedCapacity: capacity, reserving: Self.maximumInPlace)
+        self.compactionThreshold = compactionThreshold
+    }
+
+    @inline(__always)
+    func append(_ word: UInt64) {
+        if count == storage.capacity { makeRoom() }
+        storage[count] = word
+        count += 1
+    }
+
+    /// Hands the entries to `body` (as scratch space it may overwrite), then empties the log.
+    func drain(_ body: (UnsafeMutableBufferPointer<UInt64>) -> Void) {
+        body(UnsafeMutableBufferPointer(start: storage.base, count: count))
+        count = 0
+    }
+
+    private func makeRoom() {
+        if count >= compactionThreshold {
+            compact()
+            if count <= storage.capacity / 2 { return }
+        }
+        storage.grow(to: 2 * storage.capacity)
+    }
+
+    /// Sorts the entries and merges those of one pair into one, their flags or-ed.
+    private func compact() {
+        var entries = UnsafeMutableBufferPointer(start: storage.base, count: count)
+        entries.sort()
+        var kept = 0
+        for word in entries {
+            if kept > 0 && entries[kept - 1] & ~0xF == word & ~0xF {
+                entries[kept - 1] |= word
+            } else {
+                entries[kept] = word
+                kept += 1
+            }
+        }
+        count = kept
     }
 }

@@ -40,7 +40,7 @@ final class EventPart: InputPart {
     private let categories = ByteInterner(capacity: 32)
     private let evaluator: PolicyEvaluator
     private let pseudonyms: Pseudonymizer
-    let engagement = EngagementAccumulator()
+    let engagement: EngagementAccumulator
     var privacyByTier = Array(repeating: PrivacyTotals(), count: Tier.allCases.count + 1)
     var privacyByJurisdiction: [PrivacyTotals]
     /// Uses per (tier, jurisdiction): folded into the two arrays above by ``finish()``.
@@ -85,6 +85,8 @@ final class EventPart: InputPart {
         currencyIDs = PartInterner(shared: context.currencies)
         evaluator = PolicyEvaluator(partOf: context.evaluator, categories: categories)
         pseudonyms = Pseudonymizer(sameKeyAs: context.pseudonyms)
+        // The first part's tables become the run's; the others' pairs go into the run's table.
+        engagement = EngagementAccumulator(logsCampaignPairs: index > 0)
         privacyByJurisdiction = Array(repeating: PrivacyTotals(), count: context.job.policy.jurisdictions.count + 1)
         useCounts = UseCounts(jurisdictions: context.job.policy.jurisdictions.count)
         violationLog = try ViolationLog(
