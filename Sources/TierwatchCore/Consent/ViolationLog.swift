@@ -76,8 +76,8 @@ package final class ViolationLog {
     package private(set) var evidence: [ConsentRule: [ViolationRow]] = [:]
     /// Evidence rows kept per rule.
     private var evidenceCounts = [Int](repeating: 0, count: ConsentRule.allCases.count)
-    /// Violations per (jurisdiction index, tier, rule): see `cell`.
-    private var cells: [Int64] = []
+    /// Violations per (jurisdiction index, tier, rule), at `matrixIndex`.
+    private var matrixCounts: [Int64] = []
     /// Violations per campaign number.
     private var campaigns: [Int64] = []
     private var severities = [Int64](repeating: 0, count: Severity.allCases.count)
@@ -94,14 +94,14 @@ package final class ViolationLog {
     private static let rules = ConsentRule.allCases.count
     private static let tiers = Tier.allCases.count
 
-    private static func cell(rule: ConsentRule, tier: Tier, jurisdiction: Int) -> Int {
+    private static func matrixIndex(rule: ConsentRule, tier: Tier, jurisdiction: Int) -> Int {
         (jurisdiction * tiers + tier.rawValue) * rules + rule.rawValue
     }
 
     /// Violations keyed by rule, tier and jurisdiction index (only those with any).
     package var matrix: [MatrixKey: Int64] {
         var matrix: [MatrixKey: Int64] = [:]
-        for (index, count) in cells.enumerated() where count > 0 {
+        for (index, count) in matrixCounts.enumerated() where count > 0 {
             let key = MatrixKey(
                 rule: ConsentRule(rawValue: index % Self.rules)!, tier: Tier(rawValue: index / Self.rules % Self.tiers)!,
                 jurisdiction: index / (Self.rules * Self.tiers))
@@ -137,7 +137,7 @@ package final class ViolationLog {
         try writer.append(rowsOf: part.writer)
         unlink(part.writer.path)
         total += part.total
-        Self.add(part.cells, into: &cells)
+        Self.add(part.matrixCounts, into: &matrixCounts)
         for (campaign, count) in part.campaigns.enumerated() where count > 0 {
             Self.add(count, at: Int(campaignMap(Int32(campaign))), into: &campaigns)
         }
@@ -168,7 +168,7 @@ package final class ViolationLog {
         writer.cell(text: entry.detail)
         try writer.endRow()
         total += 1
-        Self.add(1, at: Self.cell(rule: entry.rule, tier: entry.tier, jurisdiction: entry.jurisdiction), into: &cells)
+        Self.add(1, at: Self.matrixIndex(rule: entry.rule, tier: entry.tier, jurisdiction: entry.jurisdiction), into: &matrixCounts)
         Self.add(1, at: Int(entry.campaign), into: &campaigns)
         severities[entry.rule.severity.rawValue] += 1
         if evidenceCounts[entry.rule.rawValue] < evidenceLimit {
