@@ -81,6 +81,10 @@ struct RunTests {
         var events = cleanEvents
         events.insert("e9,yesterday,s1,c1,Autumn,one_to_many,email,delivered,,,device,personalization,EU", at: 1)
         events.append("e10,2026-11-22T08:00:00Z,s1,c1,Autumn,one_to_mine,email,delivered,,,device,personalization,EU")
+        events.append("e11,2026-11-22T08:00:00Z,s1,c1,Autumn,one_to_many,email,opened,,,device,personalization,EU")
+        events.append("e12,2026-11-22T08:00:00Z,s1,c1,Autumn,one_to_many,email,open,,,device,personalization,MARS")
+        events.append("e13,2026-11-22T08:00:00Z,s1,c1,Autumn, ,email,open,,,device,personalization,EU")
+        events += cleanEvents.map { "x" + $0 }  // keeps the reject rate under the limit
         try smallDataSet(w, events: events, consents: [grantS1])
         try w.write(Canonical.job(maxRejectRate: 0.5), to: "Jobs/audit.json")
         let result = try w.tierwatch(["run", "audit", "--period", "2026-11-22"])
@@ -89,7 +93,11 @@ struct RunTests {
         #expect(rejected.contains("events,data/events.csv,3,occurred_at,\"expected an ISO-8601 timestamp"))
         #expect(rejected.contains("events,data/events.csv,7,tier,\"expected one of one_to_all"))
         #expect(rejected.contains("one_to_mine"))
-        #expect(result.stderr.contains("2 rejected rows"))
+        // A value outside a vocabulary is rejected with the whole vocabulary as the reason.
+        #expect(rejected.contains("events,data/events.csv,8,event_type,\"expected one of delivered, open, click, conversion, bounce, unsubscribe, holdout\",opened"))
+        #expect(rejected.contains("events,data/events.csv,9,jurisdiction,\"expected one of EU, UK, US-CA, US-other, other\",MARS"))
+        #expect(rejected.contains("events,data/events.csv,10,tier,\"is empty; expected one of one_to_all, one_to_many, one_to_some, one_to_few, one_to_one\""))
+        #expect(result.stderr.contains("5 rejected rows"))
     }
 
     @Test("above max_reject_rate the run fails with 65, keeps the evidence and the last good report")

@@ -45,4 +45,26 @@ struct ByteInternerTests {
         }
         #expect(interner.count == keys.count, "lookups never add keys")
     }
+
+    @Test("appending another table's new keys gives the ids and lookups of interning them one by one", arguments: [4, 1 << 16])
+    func appendNewKeys(capacity: Int) {
+        let keys = Self.keys()
+        let split = keys.count / 3
+        let interner = ByteInterner(capacity: capacity)  // 4: the slots grow on append; 1 << 16: they do not
+        for key in keys[..<split] { _ = key.withUnsafeBytes { interner.intern($0) } }
+        let added = ByteInterner(capacity: 4)
+        for key in keys[split...] { _ = key.withUnsafeBytes { added.intern($0) } }
+        interner.append(newKeys: added)
+        #expect(interner.count == keys.count)
+        var wrong = 0
+        for (index, key) in keys.enumerated() {
+            if key.withUnsafeBytes({ interner.lookup($0) }) != Int32(index) { wrong += 1 }
+            if interner.withBytes(Int32(index), { Array($0) }) != key { wrong += 1 }
+        }
+        #expect(wrong == 0, "every key has the id interning in order gives it, and its bytes")
+        #expect([UInt8]("not-a-key".utf8).withUnsafeBytes { interner.lookup($0) } == nil)
+        // And the table goes on as usual afterwards: new keys get the next ids.
+        #expect([UInt8]("not-a-key".utf8).withUnsafeBytes { interner.intern($0) } == Int32(keys.count))
+        #expect(keys[split].withUnsafeBytes { interner.intern($0) } == Int32(split))
+    }
 }

@@ -25,17 +25,22 @@ extension ColumnBinding {
         return instant
     }
 
-    /// The id of a vocabulary value (`table` is only looked up, never extended).
+    /// The id of a vocabulary value (`table` is only looked up, never extended). A rejected
+    /// value's reason lists the table's values: the hot path then passes no closure, whose
+    /// captures would be retained and released per row.
     @inline(__always)
-    package func symbol(
-        _ table: ByteInterner, _ column: Int, _ record: CSVRecord, expected: @autoclosure () -> String
-    ) throws(RowProblem) -> Int32 {
+    package func symbol(_ table: ByteInterner, _ column: Int, _ record: CSVRecord) throws(RowProblem) -> Int32 {
         let value = value(column, record)
         if let id = table.lookup(value) ?? table.lookup(FieldParsers.trimmed(value)) { return id }
+        throw unknownSymbol(table, column, value)
+    }
+
+    private func unknownSymbol(_ table: ByteInterner, _ column: Int, _ value: UnsafeRawBufferPointer) -> RowProblem {
+        let expected = (0..<Int32(table.count)).map { table.string($0) }.joined(separator: ", ")
         if FieldParsers.trimmed(value).count == 0 {
-            throw RowProblem(field: kind.columns[column].name, reason: "is empty; expected one of \(expected())")
+            return RowProblem(field: kind.columns[column].name, reason: "is empty; expected one of \(expected)")
         }
-        throw RowProblem(
-            field: kind.columns[column].name, reason: "expected one of \(expected())", value: String(decoding: value, as: UTF8.self))
+        return RowProblem(
+            field: kind.columns[column].name, reason: "expected one of \(expected)", value: String(decoding: value, as: UTF8.self))
     }
 }

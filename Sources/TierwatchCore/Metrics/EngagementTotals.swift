@@ -87,7 +87,9 @@ package final class EngagementAccumulator {
     private let campaignFlags = PairFlags(capacity: 1 << 14)
     /// With `logsCampaignPairs`: the (campaign, subject) pairs and flags as they come, to be
     /// put in the run's table when this is absorbed (see ``init(logsCampaignPairs:)``).
-    private let campaignLog: PairLog?
+    /// Not an optional: binding one in the hot loop retains and releases it per event.
+    private let campaignLog: PairLog
+    private let logsCampaignPairs: Bool
 
     /// - Parameter logsCampaignPairs: log campaign pairs instead of keeping them in a table
     ///   of this accumulator's own. For a part to be absorbed into the run's: its pairs would
@@ -95,7 +97,8 @@ package final class EngagementAccumulator {
     ///   memory that grows. The pairs are nearly all distinct within a part.
     package init(logsCampaignPairs: Bool = false) {
         groups = Array(repeating: EngagementTotals(), count: Self.firstCampaignGroup)
-        campaignLog = logsCampaignPairs ? PairLog() : nil
+        campaignLog = PairLog(capacity: logsCampaignPairs ? 1 << 16 : 0)
+        self.logsCampaignPairs = logsCampaignPairs
     }
 
     @inline(__always)
@@ -118,7 +121,7 @@ package final class EngagementAccumulator {
             let index = Int(subject) * Self.denseGroups + group
             if index >= denseFlags.capacity { denseFlags.grow(to: max(index + 1, 2 * denseFlags.capacity)) }
             denseFlags[index] |= bit
-        } else if let campaignLog {
+        } else if logsCampaignPairs {
             campaignLog.append(PairFlags.word(group: group, subject: subject, bits: bit))
         } else {
             campaignFlags.insert(group: group, subject: subject, bits: bit)
@@ -131,7 +134,7 @@ package final class EngagementAccumulator {
     package func touch(subject: Int32, campaign: Int32) -> UInt64 {
         let index = Int(subject) * Self.denseGroups
         let dense = index < denseFlags.capacity ? UInt64(denseFlags[index]) : 0
-        guard campaignLog == nil else { return dense }
+        guard !logsCampaignPairs else { return dense }
         return dense &+ campaignFlags.touch(group: Self.group(campaign: campaign), subject: subject)
     }
 
@@ -172,14 +175,14 @@ package final class EngagementAccumulator {
             (Self.group(campaign: campaign(Int32(group - Self.firstCampaignGroup))), subject(member))
         }
         campaignFlags.absorb(part.campaignFlags, translate: translate)
-        part.campaignLog?.drain { campaignFlags.absorb(words: $0, translate: translate) }
+        part.campaignLog.drain { campaignFlags.absorb(words: $0, translate: translate) }
     }
 
     /// Folds the per-subject flags into the distinct counts; call once at the end.
     ///
     /// The flags are cut into `threads` slices folded at once, each into counts of its own.
     package func finish(threads: Int = 1) {
-        campaignLog?.drain { campaignFlags.absorb(words: $0) { ($0, $1) } }
+        campaignLog.drain { campaignFlags.absorb(words: $0) { ($0, $1) } }
         let slices = max(1, threads)
         var counts = [[DistinctCounts]](repeating: [], count: slices)
         let groupCount = groups.count
@@ -345,7 +348,11 @@ package final class PairFlags {
     /// Adds entries given as words (``word(group:subject:bits:)``, repeats allowed), their
     /// pair translated by `translate`; `words` is used as scratch space.
     package func absorb(words: UnsafeMutableBufferPointer<UInt64>, translate: (Int, Int32) -> (group: Int, subject: Int32)) {
-        // Room for all first (few entries repeat a pair), so that slots do not move meanwhile.
+        // Room for every word first (few repeat a pair). This is not only to keep slots from
+        // moving meanwhile: the words go in in hash order, and into a table too small for
+        // them all the first ones (the lowest hashes) would pile up at its start, one cluster
+        // that every later insert walks through before the table grows (quadratic: 16 s for
+        // 600K words into 32K slots).
         while (count + words.count) * 2 > capacity { grow() }
         let buckets = 1 << 16
         var starts = [Int](repeating: 0, count: buckets + 1)
@@ -441,7 +448,7 @@ final class PairLog {
     private let compactionThreshold: Int
 
     /// - Parameters:
-    ///   - capacity: entries to start with.
+    ///   - capacity: entries to start with (0: none until the first append).
     ///   - compactionThreshold: a few million entries (32 MiB); tests set less.
     init(capacity: Int = 1 << 16, compactionThreshold: Int = 1 << 22) {
         storage = LargeBuffer(zeroedCapacity: capacity, reserving: Self.maximumInPlace)
@@ -457,6 +464,7 @@ final class PairLog {
 
     /// Hands the entries to `body` (as scratch space it may overwrite), then empties the log.
     func drain(_ body: (UnsafeMutableBufferPointer<UInt64>) -> Void) {
+        guard count > 0 else { return }
         body(UnsafeMutableBufferPointer(start: storage.base, count: count))
         count = 0
     }
@@ -466,7 +474,7 @@ final class PairLog {
             compact()
             if count <= storage.capacity / 2 { return }
         }
-        storage.grow(to: 2 * storage.capacity)
+        storage.grow(to: storage.capacity == 0 ? 1 << 16 : 2 * storage.capacity)
     }
 
     /// Sorts the entries and merges those of one pair into one, their flags or-ed.

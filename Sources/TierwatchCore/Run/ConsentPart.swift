@@ -46,7 +46,7 @@ final class ConsentPart: InputPart {
         if binding.hasSignals { return try decodeSignalConsent(record, binding) }
         let subjectBytes = try binding.required(0, record)
         let purposeBytes = FieldParsers.trimmed(try binding.required(1, record))
-        let status = try binding.symbol(statuses, 2, record, expected: "granted, denied, withdrawn")
+        let status = try binding.symbol(statuses, 2, record)
         let recordedAt = try binding.instant(3, record)!
         let expiresAt = try binding.instant(6, record, optional: true)
         // Records made after the period cannot decide any use inside it.
@@ -70,7 +70,7 @@ final class ConsentPart: InputPart {
         var plain: (purpose: UnsafeRawBufferPointer, status: Int32)?
         let purposeBytes = FieldParsers.trimmed(binding.value(1, record))
         if purposeBytes.count > 0 {
-            plain = (purposeBytes, try binding.symbol(statuses, 2, record, expected: "granted, denied, withdrawn"))
+            plain = (purposeBytes, try binding.symbol(statuses, 2, record))
         }
         func decoded<T>(_ column: Int, _ decode: (String) throws(SignalRejection) -> T) throws(RowProblem) -> T? {
             let value = FieldParsers.trimmed(binding.value(column, record))

@@ -110,10 +110,10 @@ final class EventPart: InputPart {
         let occurredAt = try binding.instant(E.occurredAt, record)!
         let subjectBytes = binding.value(E.subject, record)
         let campaignBytes = try binding.required(E.campaign, record)
-        let tier = Tier(rawValue: Int(try binding.symbol(tiers, E.tier, record, expected: "one_to_all, one_to_many, one_to_some, one_to_few, one_to_one")))!
+        let tier = Tier(rawValue: Int(try binding.symbol(tiers, E.tier, record)))!
         _ = try binding.required(E.channel, record)
-        let type = EventType(rawValue: Int(try binding.symbol(eventTypes, E.type, record, expected: "delivered, open, click, conversion, bounce, unsubscribe, holdout")))!
-        let jurisdiction = Int(try binding.symbol(jurisdictions, E.jurisdiction, record, expected: job.policy.jurisdictions.map(\.code).joined(separator: ", ")))
+        let type = EventType(rawValue: Int(try binding.symbol(eventTypes, E.type, record)))!
+        let jurisdiction = Int(try binding.symbol(jurisdictions, E.jurisdiction, record))
         var revenue: Int64 = 0
         var currency: Int32 = -1
         if type == .conversion {

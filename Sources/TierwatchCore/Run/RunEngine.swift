@@ -252,7 +252,7 @@ package final class RunEngine {
     private func decodeSurvey(_ record: CSVRecord, _ binding: ColumnBinding) throws(RowProblem) -> Int64? {
         _ = try binding.required(0, record)
         let submittedAt = try binding.instant(1, record)!
-        let tier = Int(try binding.symbol(tiers, 4, record, expected: "one_to_all, one_to_many, one_to_some, one_to_few, one_to_one"))
+        let tier = Int(try binding.symbol(tiers, 4, record))
         func answer(_ column: Int, _ range: ClosedRange<Int>) throws(RowProblem) -> Int? {
             let value = binding.value(column, record)
             if FieldParsers.trimmed(value).count == 0 { return nil }

@@ -159,14 +159,34 @@ package final class ByteInterner {
         return arena.withUnsafeBytes { memoryEquals($0.baseAddress! + start, key.baseAddress!, length) }
     }
 
-    private func grow() {
-        let size = slotCount * 2
+    /// Adds the keys of `other`, none of which this table holds, in `other`'s order: the ids
+    /// `count`, `count + 1`, … as interning them one by one would give, but without hashing
+    /// or comparing any key again (`other` kept the hashes), and growing the slots at most once.
+    package func append(newKeys other: ByteInterner) {
+        guard other.count > 0 else { return }
+        let first = hashes.count, base = arena.count
+        arena += other.arena
+        offsets += other.offsets.dropFirst().lazy.map { $0 + base }
+        hashes += other.hashes
+        var size = slotCount
+        while hashes.count * 4 > size * 3 { size *= 2 }
+        if size > slotCount { rebuildSlots(size: size) } else { fillSlots(ids: first..<hashes.count) }
+    }
+
+    private func grow() { rebuildSlots(size: slotCount * 2) }
+
+    private func rebuildSlots(size: Int) {
         slotStorage = LargeBuffer(zeroedCapacity: 2 * size)
         slots = slotStorage.base
         slotCount = size
         mask = size - 1
+        fillSlots(ids: 0..<hashes.count)
+    }
+
+    /// Puts `ids` (keys not in the slots yet) into the slots.
+    private func fillSlots(ids: Range<Int>) {
         arena.withUnsafeBytes { arena in
-            for id in 0..<hashes.count {
+            for id in ids {
                 var slot = Int(truncatingIfNeeded: hashes[id]) & mask
                 while slots[2 * slot] != 0 { slot = (slot + 1) & mask }
                 let key = UnsafeRawBufferPointer(rebasing: arena[offsets[id]..<offsets[id + 1]])
@@ -360,15 +380,17 @@ package final class MergedIDs {
     /// The shared ids of a part's ids (merge parts in input order).
     package func merge(_ part: PartInterner) -> PartIDs {
         precondition(part.known == known, "the part was made from the same shared table")
-        return PartIDs(known: known, added: (0..<Int32(part.addedCount)).map { id in part.withAddedBytes(id) { known + added.intern($0) } })
+        // Locals: a closure reading `self.added` retains and releases it per id.
+        let known = known, added = added
+        var ids = [Int32](repeating: 0, count: part.addedCount)
+        for id in ids.indices { ids[id] = part.withAddedBytes(Int32(id)) { known + added.intern($0) } }
+        return PartIDs(known: known, added: ids)
     }
 
     /// Adds the merged keys to the shared table, where they get the ids `merge` gave them.
     package func commit() {
-        for id in 0..<Int32(added.count) {
-            let shared = added.withBytes(id) { self.shared.intern($0) }
-            precondition(shared == known + id, "nothing else added to the shared table")
-        }
+        precondition(shared.count == Int(known), "nothing else added to the shared table")
+        shared.append(newKeys: added)
     }
 }
 
