@@ -69,6 +69,27 @@ struct FieldParsersTests {
             #expect(parsed == instant, "\(instant) formatted as \(text)")
         }
     }
+
+    @Test("a date cache gives what parsing gives: dates seen before, other times of their day, slots shared and invalid dates")
+    func dateCache() {
+        let cache = FieldParsers.DateCache()
+        func cached(_ text: String) -> Int64? { Array(text.utf8).withUnsafeBytes { FieldParsers.instant($0, cache: cache) } }
+        var state: UInt64 = 7
+        var texts: [String] = []
+        for _ in 0..<3000 {
+            // About 1,500 days in four years: far more dates than the cache has slots.
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let instant = 1_700_000_000_000 + Int64(state >> 24 % 130_000_000_000)
+            texts.append(CivilCalendar.utcString(instant))
+        }
+        texts += ["2026-02-29T10:00:00Z", "2026-02-28T10:00:00Z", "2026-02-29T10:00:00Z", "2024-02-29T23:59:59+02:00"]
+        texts.append(String(repeating: "\u{0}", count: 10) + "T00:00:00Z")  // bytes an empty slot holds
+        var differ = 0
+        for text in texts + texts.reversed() where cached(text) != parseInstant(text) { differ += 1 }
+        #expect(differ == 0)
+        #expect(cached("2026-02-29T10:00:00Z") == nil)
+        #expect(cached(String(repeating: "\u{0}", count: 10) + "T00:00:00Z") == nil)
+    }
 }
 
 @Suite("Exact decimal formatting")

@@ -12,8 +12,8 @@ package final class ColumnBinding {
     private var mapIndex: [Int] = []
     private var maps: [ValueMap] = []
     private var storage: [UnsafeMutableRawBufferPointer] = []
-    /// The last date of a timestamp read (a binding serves one part of one file, on one thread).
-    var dateCache = FieldParsers.DateCache()
+    /// Dates of timestamps read (a binding serves one part of one file, on one thread).
+    let dateCache = FieldParsers.DateCache()
 
     /// A job's value mapping for one column, matched on bytes.
     private final class ValueMap {

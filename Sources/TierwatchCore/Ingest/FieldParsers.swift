@@ -18,24 +18,56 @@ package enum FieldParsers {
     /// between date and time. Fractions beyond milliseconds are truncated. A time without a
     /// zone is rejected: it names no instant.
     package static func instant(_ raw: UnsafeRawBufferPointer) -> Int64? {
-        var cache = DateCache()
-        return instant(raw, cache: &cache)
+        instant(raw, days: nil)
     }
 
-    /// The day of the last date an ``instant(_:cache:)`` read, by its ten bytes: the rows of
-    /// an export mostly share their date, so most timestamps skip parsing and checking it.
-    package struct DateCache {
-        fileprivate var head: UInt64 = 0
-        fileprivate var tail: UInt16 = 0
-        fileprivate var days = 0
-        fileprivate var valid = false
+    /// The days of dates read before, by their ten bytes, in a small direct-mapped table:
+    /// an export's rows share few dates (a day's events one, a consent history a few hundred
+    /// over its years), so most timestamps skip parsing and checking the date. One per
+    /// reader: it is not shared between threads.
+    package final class DateCache {
+        private struct Entry {
+            var head: UInt64 = 0
+            var tail: UInt16 = 0
+            var filled = false
+            var days: Int32 = 0
+        }
 
-        package init() {}
+        private static let size = 256
+        private let entries: UnsafeMutablePointer<Entry>
+
+        package init() {
+            entries = .allocate(capacity: Self.size)
+            entries.initialize(repeating: Entry(), count: Self.size)
+        }
+
+        deinit { entries.deallocate() }
+
+        @inline(__always)
+        private static func slot(_ head: UInt64, _ tail: UInt16) -> Int {
+            Int(truncatingIfNeeded: ((head ^ UInt64(tail) << 48) &* 0x9E37_79B9_7F4A_7C15) >> 56)
+        }
+
+        @inline(__always)
+        fileprivate func days(head: UInt64, tail: UInt16) -> Int? {
+            let entry = entries[Self.slot(head, tail)]
+            return entry.head == head && entry.tail == tail && entry.filled ? Int(entry.days) : nil
+        }
+
+        @inline(__always)
+        fileprivate func remember(head: UInt64, tail: UInt16, days: Int) {
+            entries[Self.slot(head, tail)] = Entry(head: head, tail: tail, filled: true, days: Int32(days))
+        }
     }
 
-    /// ``instant(_:)``, reusing the day of the last date read through `cache`.
+    /// ``instant(_:)``, reusing the days of dates read before through `cache`.
     @inline(__always)
-    package static func instant(_ raw: UnsafeRawBufferPointer, cache: inout DateCache) -> Int64? {
+    package static func instant(_ raw: UnsafeRawBufferPointer, cache: DateCache) -> Int64? {
+        instant(raw, days: cache)
+    }
+
+    @inline(__always)
+    private static func instant(_ raw: UnsafeRawBufferPointer, days cache: DateCache?) -> Int64? {
         let s = trimmed(raw)
         let n = s.count
         guard n >= 20 else { return nil }
@@ -53,14 +85,14 @@ package enum FieldParsers {
         }
         let head = s.loadUnaligned(as: UInt64.self), tail = s.loadUnaligned(fromByteOffset: 8, as: UInt16.self)
         let days: Int
-        if cache.valid && cache.head == head && cache.tail == tail {
-            days = cache.days
+        if let cached = cache?.days(head: head, tail: tail) {
+            days = cached
         } else {
             guard let year = number(0, 4), s[4] == 0x2D, let month = number(5, 2), s[7] == 0x2D, let day = number(8, 2),
                 month >= 1, month <= 12, day >= 1, day <= CivilDate.daysInMonth(year: year, month: month)
             else { return nil }
             days = CivilDate(year: year, month: month, day: day).dayNumber
-            (cache.head, cache.tail, cache.days, cache.valid) = (head, tail, days, true)
+            cache?.remember(head: head, tail: tail, days: days)
         }
         guard s[10] == 0x54 || s[10] == 0x74 || s[10] == 0x20,
             let hour = number(11, 2), s[13] == 0x3A, let minute = number(14, 2), s[16] == 0x3A,

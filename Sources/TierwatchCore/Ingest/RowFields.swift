@@ -15,7 +15,7 @@ extension ColumnBinding {
     package func instant(_ column: Int, _ record: CSVRecord, optional: Bool = false) throws(RowProblem) -> Int64? {
         let value = value(column, record)
         if optional && FieldParsers.trimmed(value).count == 0 { return nil }
-        guard let instant = FieldParsers.instant(value, cache: &dateCache) else {
+        guard let instant = FieldParsers.instant(value, cache: dateCache) else {
             throw RowProblem(
                 field: kind.columns[column].name,
                 reason: value.count == 0 ? "is empty; expected an ISO-8601 timestamp with Z or an offset"
