@@ -49,13 +49,16 @@ package struct ConsentHistory {
         UInt64(UInt32(bitPattern: subject)) << 24 | UInt64(UInt32(bitPattern: purpose) & 0xFF_FFFF)
     }
 
-    /// Reads the first point of `subject`, and nothing else (see `PolicyEvaluator.touch`).
+    /// Reads the first and the last point of `subject`, and nothing else (see
+    /// `PolicyEvaluator.touch`): a subject's points span a few cache lines, and a lookup may
+    /// read any of them.
     @inline(__always)
     package func touch(subject: Int32) -> UInt64 {
         let index = Int(subject)
         guard index + 1 < subjectStart.count else { return 0 }
-        let start = Int(subjectStart[index])
-        return start < pointCount ? UInt64(bitPattern: points[start].recordedAt) : 0
+        let start = Int(subjectStart[index]), end = Int(subjectStart[index + 1])
+        guard start < end else { return 0 }
+        return UInt64(bitPattern: points[start].recordedAt) &+ UInt64(bitPattern: points[end - 1].recordedAt)
     }
 
     /// The state of (subject, purpose) at `instant`, and the point that decided it.

@@ -21,10 +21,10 @@ package enum FieldParsers {
         instant(raw, days: nil)
     }
 
-    /// The days of dates read before, by their ten bytes, in a small direct-mapped table:
-    /// an export's rows share few dates (a day's events one, a consent history a few hundred
-    /// over its years), so most timestamps skip parsing and checking the date. One per
-    /// reader: it is not shared between threads.
+    /// The days of dates read before, by their ten bytes, in a direct-mapped table: an
+    /// export's rows share few dates (a day's events one, a consent history's records and
+    /// expiries a thousand or two over its years), so most timestamps skip parsing and
+    /// checking the date. 32 KiB, one per reader: it is not shared between threads.
     package final class DateCache {
         private struct Entry {
             var head: UInt64 = 0
@@ -33,7 +33,7 @@ package enum FieldParsers {
             var days: Int32 = 0
         }
 
-        private static let size = 256
+        private static let size = 2048
         private let entries: UnsafeMutablePointer<Entry>
 
         package init() {
@@ -45,7 +45,7 @@ package enum FieldParsers {
 
         @inline(__always)
         private static func slot(_ head: UInt64, _ tail: UInt16) -> Int {
-            Int(truncatingIfNeeded: ((head ^ UInt64(tail) << 48) &* 0x9E37_79B9_7F4A_7C15) >> 56)
+            Int(truncatingIfNeeded: ((head ^ UInt64(tail) << 48) &* 0x9E37_79B9_7F4A_7C15) >> 53)
         }
 
         @inline(__always)
