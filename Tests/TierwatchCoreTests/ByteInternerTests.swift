@@ -67,4 +67,29 @@ struct ByteInternerTests {
         #expect([UInt8]("not-a-key".utf8).withUnsafeBytes { interner.intern($0) } == Int32(keys.count))
         #expect(keys[split].withUnsafeBytes { interner.intern($0) } == Int32(split))
     }
+
+    @Test("a vocabulary (up to 12 keys, looked up without hashing) tells apart keys that share their first and last bytes")
+    func smallVocabulary() {
+        // Same length, same first and last 8 bytes, differing only in the middle; padding
+        // zeros; prefixes of one another.
+        let keys = [
+            "one_to_all", "one_to_many", "one_to_some", "one_to_few", "one_to_one", "abcdefgh_1_ijklmnop",
+            "abcdefgh_2_ijklmnop", "abcdefghijklmnop", "abcdefgh", "abc", "abc\u{0}", "",
+        ].map { Array($0.utf8) }
+        let interner = ByteInterner(capacity: 4)
+        for (index, key) in keys.enumerated() { #expect(key.withUnsafeBytes { interner.intern($0) } == Int32(index)) }
+        var wrong = 0
+        for (index, key) in keys.enumerated() where key.withUnsafeBytes({ interner.lookup($0) }) != Int32(index) { wrong += 1 }
+        #expect(wrong == 0)
+        for unknown in ["abcdefgh_3_ijklmnop", "one_to_", "ab", "abcdefghijklmnoq", "abc\u{0}\u{0}"] {
+            #expect(Array(unknown.utf8).withUnsafeBytes { interner.lookup($0) } == nil, "\(unknown)")
+        }
+        // Appended keys join the vocabulary too.
+        let small = ByteInterner(capacity: 4), more = ByteInterner(capacity: 4)
+        for key in keys[..<3] { _ = key.withUnsafeBytes { small.intern($0) } }
+        for key in keys[3...] { _ = key.withUnsafeBytes { more.intern($0) } }
+        small.append(newKeys: more)
+        for (index, key) in keys.enumerated() where key.withUnsafeBytes({ small.lookup($0) }) != Int32(index) { wrong += 1 }
+        #expect(wrong == 0)
+    }
 }

@@ -16,6 +16,8 @@ package final class ByteInterner {
     private var slots: UnsafeMutablePointer<UInt64>
     private var slotCount: Int
     private var mask: Int
+    /// The first ``linearLimit`` keys' ``ShortKey``s, for ``linearLookup(_:)``.
+    private let shortKeys = UnsafeMutablePointer<ShortKey>.allocate(capacity: linearLimit)
 
     package init(capacity: Int = 1024) {
         var size = 16
@@ -38,6 +40,7 @@ package final class ByteInterner {
         if let found { return found }
         let id = Int32(hashes.count)
         (slots[2 * slot], slots[2 * slot + 1]) = Self.entry(key, hash: hash, id: id, offset: arena.count)
+        if Int(id) < Self.linearLimit { shortKeys[Int(id)] = ShortKey(key) }
         arena.append(contentsOf: key)
         offsets.append(arena.count)
         hashes.append(hash)
@@ -65,13 +68,36 @@ package final class ByteInterner {
     /// comparing lengths and bytes is cheaper than hashing them.
     private static let linearLimit = 12
 
+    /// A key's length and its first and last 8 bytes (zero-padded when shorter): equal for
+    /// two keys of up to 16 bytes exactly when the keys are, without reading the arena.
+    private struct ShortKey: Equatable {
+        var length: Int
+        var first: UInt64
+        var last: UInt64
+
+        @inline(__always)
+        init(_ key: UnsafeRawBufferPointer) {
+            length = key.count
+            if key.count >= 8 {
+                first = key.loadUnaligned(as: UInt64.self)
+                last = key.loadUnaligned(fromByteOffset: key.count - 8, as: UInt64.self)
+            } else {
+                first = ByteInterner.packed(key)
+                last = 0
+            }
+        }
+    }
+
     @inline(__always)
     private func linearLookup(_ key: UnsafeRawBufferPointer) -> Int32? {
-        for id in 0..<hashes.count where offsets[id + 1] - offsets[id] == key.count && equals(id, key) {
+        let wanted = ShortKey(key)
+        for id in 0..<min(hashes.count, Self.linearLimit) where shortKeys[id] == wanted && (key.count <= 16 || equals(id, key)) {
             return Int32(id)
         }
         return nil
     }
+
+    deinit { shortKeys.deallocate() }
 
     /// The two words of `key`'s slot.
     @inline(__always)
@@ -168,6 +194,9 @@ package final class ByteInterner {
         arena += other.arena
         offsets += other.offsets.dropFirst().lazy.map { $0 + base }
         hashes += other.hashes
+        for id in first..<max(first, min(hashes.count, Self.linearLimit)) {
+            withBytes(Int32(id)) { shortKeys[id] = ShortKey($0) }
+        }
         var size = slotCount
         while hashes.count * 4 > size * 3 { size *= 2 }
         if size > slotCount { rebuildSlots(size: size) } else { fillSlots(ids: first..<hashes.count) }
