@@ -150,23 +150,62 @@ package struct ConsentHistory {
             var history = ConsentHistory()
             let count = entries.count
             guard count > 0 else { return history }
-            var subjects = 0
-            for entry in entries { subjects = max(subjects, Int(entry.key >> 24) + 1) }
-            // start[s + 1] counts subject s's records, then becomes where they begin.
+            let pieces = max(1, min(threads, count / max(1, minimumRecordsPerPiece)))
+            // The counting sort runs on `pieces` threads too, each over a stretch of the records
+            // in input order: each counts its stretch's records per subject, then places them
+            // after those of the stretches before it, so records keep input order (it decides
+            // ties between records of one instant).
+            let stretches = (0...pieces).map { count * $0 / pieces }
+            var maxima = [Int](repeating: 0, count: pieces)
+            entries.withUnsafeBufferPointer { entries in
+                maxima.withUnsafeMutableBufferPointer { maxima in
+                    let tables = UncheckedSendable((entries, maxima))
+                    Parallel.run(pieces) { piece in
+                        let (entries, maxima) = tables.value
+                        var largest = 0
+                        for index in stretches[piece]..<stretches[piece + 1] { largest = max(largest, Int(entries[index].key >> 24) + 1) }
+                        maxima[piece] = largest
+                    }
+                }
+            }
+            let subjects = maxima.max() ?? 0
+            // next[piece * subjects + s]: piece's records of subject s, then where it places the next one.
+            var next = [Int32](repeating: 0, count: pieces * subjects)
+            // start[s]..<start[s + 1]: where subject s's records go.
             var start = [Int32](repeating: 0, count: subjects + 1)
-            for entry in entries { start[Int(entry.key >> 24) + 1] += 1 }
-            for subject in 0..<subjects { start[subject + 1] += start[subject] }
-            // Placing records in input order keeps ties between records of one instant in input order.
-            var next = start
             var sorted = [Int32](repeating: 0, count: count)
-            for (index, entry) in entries.enumerated() {
-                let subject = Int(entry.key >> 24)
-                sorted[Int(next[subject])] = Int32(index)
-                next[subject] += 1
+            entries.withUnsafeBufferPointer { entries in
+                next.withUnsafeMutableBufferPointer { next in
+                    sorted.withUnsafeMutableBufferPointer { sorted in
+                        let tables = UncheckedSendable((entries, next, sorted))
+                        Parallel.run(pieces) { piece in
+                            let (entries, next, _) = tables.value
+                            let counts = next.baseAddress! + piece * subjects
+                            for index in stretches[piece]..<stretches[piece + 1] { counts[Int(entries[index].key >> 24)] += 1 }
+                        }
+                        var placed: Int32 = 0
+                        for subject in 0..<subjects {
+                            for piece in 0..<pieces {
+                                let records = next[piece * subjects + subject]
+                                next[piece * subjects + subject] = placed
+                                placed += records
+                            }
+                            start[subject + 1] = placed
+                        }
+                        Parallel.run(pieces) { piece in
+                            let (entries, next, sorted) = tables.value
+                            let places = next.baseAddress! + piece * subjects
+                            for index in stretches[piece]..<stretches[piece + 1] {
+                                let subject = Int(entries[index].key >> 24)
+                                sorted[Int(places[subject])] = Int32(index)
+                                places[subject] += 1
+                            }
+                        }
+                    }
+                }
             }
             next = []
             // Subject ranges of about equal numbers of records, one per thread.
-            let pieces = max(1, min(threads, count / max(1, minimumRecordsPerPiece)))
             var bounds = [0]
             for piece in 1..<pieces {
                 var subject = bounds[piece - 1]
