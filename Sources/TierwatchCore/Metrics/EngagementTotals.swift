@@ -451,7 +451,7 @@ final class PairLog {
     ///   - capacity: entries to start with (0: none until the first append).
     ///   - compactionThreshold: a few million entries (32 MiB); tests set less.
     init(capacity: Int = 1 << 16, compactionThreshold: Int = 1 << 22) {
-        storage = LargeBuffer(zeroedCapacity: capacity, reserving: Self.maximumInPlace)
+        storage = LargeBuffer(zeroedCapacity: capacity, reserving: Self.maximumInPlace, hugePages: false)
         self.compactionThreshold = compactionThreshold
     }
 

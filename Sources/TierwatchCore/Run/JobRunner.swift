@@ -67,8 +67,12 @@ package struct JobRunner {
                 throw TierwatchError(.internalError, "run failed", cause: error as? TierwatchError)
             }
             try rejectLog.close()
-            try violationLog.close()
-            return try finish(job, period, figures, number: number, staging: staging, store: store, publisher: publisher)
+            // violations.csv runs to tens of MB: syncing it is mostly waiting for the disk, which
+            // goes on while the reports are written (it is done before they are published).
+            let violationsSynced = InBackground { () throws(TierwatchError) in try violationLog.close() }
+            return try finish(
+                job, period, figures, number: number, staging: staging, store: store, publisher: publisher,
+                beforePublishing: violationsSynced.wait)
         } catch {
             let message = error.description
             var folder = ""
@@ -94,7 +98,7 @@ package struct JobRunner {
 
     private func finish(
         _ job: JobDefinition, _ period: ReportPeriod, _ figures: RunFigures, number: Int64, staging: String,
-        store: StateStore, publisher: ReportPublisher
+        store: StateStore, publisher: ReportPublisher, beforePublishing: () throws(TierwatchError) -> Void
     ) throws(TierwatchError) -> RunOutcome {
         let warnings = ReportModel.dataWarnings(figures, settings: job.currency)
         let worst = figures.violationsBySeverity.keys.max()
@@ -135,6 +139,7 @@ package struct JobRunner {
             warnings: warnings,
             csvModes: Dictionary(uniqueKeysWithValues: JobDefinition.csvOutputs.map { ($0, job.csvMode(for: $0).rawValue) }))
         try AtomicFile.write(manifest.encoded(), to: staging + "/manifest.json")
+        try beforePublishing()
         try publisher.publish(staging: staging, as: period.label)
         try FileTree.remove(publisher.jobFolder + "/" + period.label + ".failed")
         try IndexPage.write(jobFolder: publisher.jobFolder, job: job)

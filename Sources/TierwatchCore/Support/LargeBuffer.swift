@@ -38,7 +38,10 @@ package final class LargeBuffer<Element: BitwiseCopyable> {
 
     /// A buffer that can grow in place up to `maximumCapacity` elements. Where the address
     /// space cannot be had (a `ulimit -v`, say), it is an ordinary buffer.
-    package init(zeroedCapacity: Int, reserving maximumCapacity: Int) {
+    /// - Parameter hugePages: false for a buffer written and read in order, where 2 MiB pages
+    ///   spare no page walks, and cost more to fault on a virtual machine (each needs 2 MiB of
+    ///   fresh host memory where small pages reuse what the process freed).
+    package init(zeroedCapacity: Int, reserving maximumCapacity: Int, hugePages: Bool = true) {
         let stride = MemoryLayout<Element>.stride
         let reserved = (max(maximumCapacity, zeroedCapacity, 1) * stride + Self.hugePage - 1) / Self.hugePage * Self.hugePage
         let length = reserved + Self.hugePage
@@ -52,7 +55,7 @@ package final class LargeBuffer<Element: BitwiseCopyable> {
             capacity = 0
             // 2 MiB pages past the first 2 MiB: a small table stays on small pages (a part
             // of a small input), a large one gets large pages for nearly all of itself.
-            if reserved > Self.hugePage { _ = madvise(aligned + Self.hugePage, reserved - Self.hugePage, MADV_HUGEPAGE) }
+            if hugePages && reserved > Self.hugePage { _ = madvise(aligned + Self.hugePage, reserved - Self.hugePage, MADV_HUGEPAGE) }
             if extend(to: zeroedCapacity) { return }
             munmap(start, length)
         }

@@ -30,3 +30,27 @@ package struct UncheckedSendable<Value>: @unchecked Sendable {
     package let value: Value
     package init(_ value: Value) { self.value = value }
 }
+
+/// Work started on another thread at once, whose outcome is collected later by ``wait()``:
+/// for waiting on a device (a file's sync) while this thread goes on computing.
+package final class InBackground: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    /// Written before `done` is signalled, read only after it is waited for.
+    private var error: TierwatchError?
+
+    package init(_ work: @escaping () throws(TierwatchError) -> Void) {
+        let work = UncheckedSendable(work)
+        DispatchQueue.global().async { [self] in
+            do throws(TierwatchError) { try work.value() } catch { self.error = error }
+            done.signal()
+        }
+    }
+
+    /// Waits until the work is done, and throws its error if it failed; may be called again.
+    package func wait() throws(TierwatchError) {
+        done.wait()
+        done.signal()
+        if let error { throw error }
+    }
+}
+
