@@ -38,9 +38,10 @@ package final class LargeBuffer<Element: BitwiseCopyable> {
 
     /// A buffer that can grow in place up to `maximumCapacity` elements. Where the address
     /// space cannot be had (a `ulimit -v`, say), it is an ordinary buffer.
-    /// - Parameter hugePages: false for a buffer written and read in order, where 2 MiB pages
-    ///   spare no page walks, and cost more to fault on a virtual machine (each needs 2 MiB of
-    ///   fresh host memory where small pages reuse what the process freed).
+    /// - Parameter hugePages: false where 2 MiB pages spare few page walks (a buffer written
+    ///   and read in order, or one whose reads are touched ahead in batches): on a virtual
+    ///   machine they cost more to fault, each needing 2 MiB of fresh host memory where
+    ///   small pages reuse what the process freed.
     package init(zeroedCapacity: Int, reserving maximumCapacity: Int, hugePages: Bool = true) {
         let stride = MemoryLayout<Element>.stride
         let reserved = (max(maximumCapacity, zeroedCapacity, 1) * stride + Self.hugePage - 1) / Self.hugePage * Self.hugePage
