@@ -194,8 +194,8 @@ package final class ByteInterner {
         arena += other.arena
         offsets += other.offsets.dropFirst().lazy.map { $0 + base }
         hashes += other.hashes
-        for id in first..<max(first, min(hashes.count, Self.linearLimit)) {
-            withBytes(Int32(id)) { shortKeys[id] = ShortKey($0) }
+        if first < Self.linearLimit {
+            for id in first..<min(hashes.count, Self.linearLimit) { withBytes(Int32(id)) { shortKeys[id] = ShortKey($0) } }
         }
         var size = slotCount
         while hashes.count * 4 > size * 3 { size *= 2 }
@@ -409,11 +409,7 @@ package final class MergedIDs {
     /// The shared ids of a part's ids (merge parts in input order).
     package func merge(_ part: PartInterner) -> PartIDs {
         precondition(part.known == known, "the part was made from the same shared table")
-        // Locals: a closure reading `self.added` retains and releases it per id.
-        let known = known, added = added
-        var ids = [Int32](repeating: 0, count: part.addedCount)
-        for id in ids.indices { ids[id] = part.withAddedBytes(Int32(id)) { known + added.intern($0) } }
-        return PartIDs(known: known, added: ids)
+        return PartIDs(known: known, added: (0..<Int32(part.addedCount)).map { id in part.withAddedBytes(id) { known + added.intern($0) } })
     }
 
     /// Adds the merged keys to the shared table, where they get the ids `merge` gave them.
