@@ -93,3 +93,74 @@ struct ByteInternerTests {
         #expect(wrong == 0)
     }
 }
+
+@Suite("Part interner and last key")
+struct PartInternerTests {
+    @Test(
+        "a part numbers the keys the shared table lacks after the shared ones, in order of first appearance",
+        arguments: [3, 2000])
+    func partIDs(sharedKeys: Int) {
+        // 3 shared keys: both tables compare keys one by one at first; 2000: both hash
+        // (one hash serves the shared lookup and the part's own intern).
+        let keys = ByteInternerTests.keys()
+        let shared = ByteInterner(capacity: 4)
+        for key in keys[..<sharedKeys] { _ = key.withUnsafeBytes { shared.intern($0) } }
+        let part = PartInterner(shared: shared)
+        var wrong = 0
+        for round in 0..<2 {
+            for (index, key) in keys.enumerated() {
+                let id = key.withUnsafeBytes { part.id($0) }
+                if id != Int32(index) { wrong += 1 }
+                if round == 1 && index >= sharedKeys && part.withBytes(id, { Array($0) }) != key { wrong += 1 }
+            }
+        }
+        #expect(wrong == 0, "shared keys keep their ids, new ones follow them, repeats give the same id")
+        #expect(part.addedCount == keys.count - sharedKeys)
+        #expect(shared.count == sharedKeys, "the shared table is only read")
+    }
+
+    @Test("the last key gives the last value without asking again, and asks again for any other key")
+    func lastKey() {
+        let cache = LastKey<Int>()
+        var asked: [[UInt8]] = []
+        func value(_ text: String) -> Int? {
+            Array(text.utf8).withUnsafeBytes { bytes in
+                cache.value(for: bytes) { bytes in
+                    asked.append(Array(bytes))
+                    return bytes.count == 3 ? nil : bytes.count * 10 + Int(bytes.first ?? 0) % 10
+                }
+            }
+        }
+        let rows = ["cmp-1", "cmp-1", "cmp-1", "cmp-10", "cmp-1", "", "", "cmp-2", "abc", "abc", "cmp-2"]
+        let values = rows.map(value)
+        #expect(values == [59, 59, 59, 69, 59, 0, 0, 59, nil, nil, 59])
+        // Asked once per change of key, and again for a key whose value was nil.
+        #expect(asked.map { String(decoding: $0, as: UTF8.self) } == ["cmp-1", "cmp-10", "cmp-1", "", "cmp-2", "abc", "abc", "cmp-2"])
+    }
+}
+
+extension PartInternerTests {
+    @Test("after a run of misses the last key stands aside for a while, then caches again")
+    func lastKeyBypass() {
+        let cache = LastKey<Int>()
+        var asked = 0
+        func value(_ key: Int) -> Int? {
+            withUnsafeBytes(of: key) { bytes in
+                cache.value(for: bytes) { bytes in
+                    asked += 1
+                    return bytes.load(as: Int.self) * 2
+                }
+            }
+        }
+        // Distinct keys: every one is a miss; the misses that start the bypass are counted too.
+        let misses = LastKey<Int>.missesBeforeBypass
+        for key in 0..<misses { #expect(value(key) == 2 * key) }
+        #expect(asked == misses)
+        // Standing aside: a repeated key is asked for every time, and still answered right.
+        for _ in 0..<LastKey<Int>.bypassLength { #expect(value(7) == 14) }
+        #expect(asked == misses + LastKey<Int>.bypassLength)
+        // Then it caches again: the first lookup asks, the repeats do not.
+        for _ in 0..<10 { #expect(value(7) == 14) }
+        #expect(asked == misses + LastKey<Int>.bypassLength + 1)
+    }
+}

@@ -58,6 +58,22 @@ struct ViolationLogTests {
         #expect(text.hasSuffix("\r\n\r\n"))
     }
 
+    @Test("starting writeback puts the buffered rows in the file, and appending goes on after them")
+    func writebackFlushes() throws {
+        let directory = try folder()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/rows.csv"
+        let writer = try CSVWriter(path: path, header: ["a"], mode: .raw)
+        try writer.write([.plain("one")])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)).isEmpty, "rows wait in the buffer until then")
+        try writer.startWriteback()
+        #expect(String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self) == "a\r\none\r\n")
+        try writer.write([.plain("two")])
+        try writer.startWriteback()
+        try writer.close()
+        #expect(String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self) == "a\r\none\r\ntwo\r\n")
+    }
+
     @Test("pseudonym bits print as the pseudonym, computed once per subject number")
     func pseudonymBits() throws {
         // Expected values from Python: hmac.new(key, id, hashlib.sha256).hexdigest()[:16].

@@ -135,6 +135,7 @@ package final class ViolationLog {
     /// `campaignMap(c)` here. Then deletes the part's file.
     package func absorb(_ part: ViolationLog, campaignMap: PartIDs) throws(TierwatchError) {
         try writer.append(rowsOf: part.writer)
+        try writer.startWriteback()
         unlink(part.writer.path)
         total += part.total
         Self.add(part.matrixCounts, into: &matrixCounts)

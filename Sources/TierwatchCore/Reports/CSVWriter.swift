@@ -170,6 +170,16 @@ package final class CSVWriter {
         rows += other.rows
     }
 
+    /// Writes out what is buffered and has the kernel start writing the file to disk,
+    /// without waiting: a large file written over a whole run is then mostly on disk when
+    /// ``close()`` syncs it, rather than all of it waiting for that (advice only).
+    package func startWriteback() throws(TierwatchError) {
+        try flush()
+        // On Linux, POSIX_FADV_DONTNEED starts writeback of the dirty pages without waiting
+        // (`sync_file_range` is not in Swift's Glibc module); the file is not read back.
+        _ = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED)
+    }
+
     /// Writes out what is buffered (without syncing).
     package func flush() throws(TierwatchError) {
         var offset = 0

@@ -12,6 +12,8 @@ final class ConsentPart: InputPart {
     private let signalMapping: SignalMapping
     private let pseudonyms: Pseudonymizer
     private var records: ConsentHistory.Builder
+    /// Exports usually list a subject's records together (eight per subject in the generated ones).
+    private let lastSubject = LastKey<Int32>()
 
     init(
         subjects: ByteInterner, purposes: ByteInterner, sources: ByteInterner, statuses: ByteInterner, period: ReportPeriod,
@@ -42,6 +44,11 @@ final class ConsentPart: InputPart {
         return key.withUTF8 { table.id(UnsafeRawBufferPointer($0)) }
     }
 
+    @inline(__always)
+    private func subjectID(_ bytes: UnsafeRawBufferPointer) -> Int32 {
+        lastSubject.value(for: bytes) { subjectIDs.id($0) }!
+    }
+
     func decode(_ record: CSVRecord, _ binding: ColumnBinding) throws(RowProblem) -> Int64? {
         if binding.hasSignals { return try decodeSignalConsent(record, binding) }
         let subjectBytes = try binding.required(0, record)
@@ -52,7 +59,7 @@ final class ConsentPart: InputPart {
         // Records made after the period cannot decide any use inside it.
         if recordedAt < period.end {
             records.add(
-                subject: subjectIDs.id(subjectBytes), purpose: purposeIDs.id(purposeBytes), recordedAt: recordedAt,
+                subject: subjectID(subjectBytes), purpose: purposeIDs.id(purposeBytes), recordedAt: recordedAt,
                 status: ConsentStatus(rawValue: Int(status))!, expiresAt: expiresAt,
                 source: sourceIDs.id(FieldParsers.trimmed(binding.value(4, record))))
         }
@@ -94,7 +101,7 @@ final class ConsentPart: InputPart {
         }
         // Records made after the period cannot decide any use inside it.
         guard recordedAt < period.end else { return recordedAt }
-        let subject = subjectIDs.id(subjectBytes)
+        let subject = subjectID(subjectBytes)
         let sourceBytes = FieldParsers.trimmed(binding.value(4, record))
         if let plain {
             records.add(

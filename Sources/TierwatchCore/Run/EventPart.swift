@@ -54,6 +54,9 @@ final class EventPart: InputPart {
     /// Distinct `data_categories` values and their parsed members: the field repeats a
     /// handful of combinations, so each is split, mapped and interned once.
     private let categorySets = ByteInterner(capacity: 64)
+    /// The last `data_categories` value's items, and the last campaign's id (see ``LastKey``).
+    private let lastCategorySet = LastKey<Range<Int>>()
+    private let lastCampaign = LastKey<Int32>()
     private var categorySetStart: [Int] = [0]
     private var categorySetItems: [Int32] = []
     /// Where uncached items of the current batch start, once the cache is full.
@@ -138,7 +141,7 @@ final class EventPart: InputPart {
 
         guard occurredAt >= period.start && occurredAt < period.end else { return occurredAt }
 
-        let campaign = campaignIDs.id(campaignBytes)
+        let campaign = lastCampaign.value(for: campaignBytes) { campaignIDs.id($0) }!
         while Int(campaign) >= campaignNames.count {
             campaignNames.append(nil)
             campaignTiers.append(0)
@@ -292,15 +295,20 @@ final class EventPart: InputPart {
 
     /// The category ids of a `data_categories` value, as a range of `categorySetItems`.
     private func categoryList(_ list: UnsafeRawBufferPointer, _ binding: ColumnBinding) -> Range<Int> {
+        // Only a cached set's range stays valid past the batch, so only those are remembered.
+        if let range = lastCategorySet.value(for: list, { cachedCategoryList($0, binding) }) { return range }
+        let start = categorySetItems.count
+        if uncachedStart == nil { uncachedStart = start }
+        appendCategories(list, binding)
+        return start..<categorySetItems.count
+    }
+
+    /// The items of `list` when the set is (or now becomes) cached; nil once the cache is full.
+    private func cachedCategoryList(_ list: UnsafeRawBufferPointer, _ binding: ColumnBinding) -> Range<Int>? {
         // Once the cache is full, no set is added to it, so uncached items (kept until the
         // batch is done) always come after every cached one.
         let cached = categorySets.count < Self.categorySetLimit ? Int(categorySets.intern(list)) : categorySets.lookup(list).map(Int.init)
-        guard let id = cached else {
-            let start = categorySetItems.count
-            if uncachedStart == nil { uncachedStart = start }
-            appendCategories(list, binding)
-            return start..<categorySetItems.count
-        }
+        guard let id = cached else { return nil }
         if id == categorySetStart.count - 1 {
             appendCategories(list, binding)
             categorySetStart.append(categorySetItems.count)

@@ -35,7 +35,18 @@ package final class ByteInterner {
     @inline(__always)
     package func intern(_ key: UnsafeRawBufferPointer) -> Int32 {
         if hashes.count <= Self.linearLimit, let id = linearLookup(key) { return id }
-        let hash = Self.hash(key)
+        return probeOrAdd(key, hash: Self.hash(key))
+    }
+
+    /// ``intern(_:)`` with the key's ``hash(_:)`` already known.
+    @inline(__always)
+    package func intern(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Int32 {
+        if hashes.count <= Self.linearLimit, let id = linearLookup(key) { return id }
+        return probeOrAdd(key, hash: hash)
+    }
+
+    @inline(__always)
+    private func probeOrAdd(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Int32 {
         let (found, slot) = probe(key, hash)
         if let found { return found }
         let id = Int32(hashes.count)
@@ -55,6 +66,17 @@ package final class ByteInterner {
         if hashes.count <= Self.linearLimit { return linearLookup(key) }
         return probe(key, Self.hash(key)).0
     }
+
+    /// ``lookup(_:)`` with the key's ``hash(_:)`` already known.
+    @inline(__always)
+    package func lookup(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Int32? {
+        if hashes.count <= Self.linearLimit { return linearLookup(key) }
+        return probe(key, hash).0
+    }
+
+    /// Whether lookups compare keys one by one rather than hash them (a handful of keys).
+    @inline(__always)
+    package var isSmall: Bool { hashes.count <= Self.linearLimit }
 
     /// Reads the slot where `key` would be found, and nothing else: a batch touches the
     /// slots of all its keys first, so that their cache misses overlap (see `EventPart`).
@@ -371,7 +393,10 @@ package final class PartInterner {
 
     @inline(__always)
     package func id(_ key: UnsafeRawBufferPointer) -> Int32 {
-        shared.lookup(key) ?? known + added.intern(key)
+        // A key the shared table lacks is looked up twice: hashed once for both.
+        if shared.isSmall && added.isSmall { return shared.lookup(key) ?? known + added.intern(key) }
+        let hash = ByteInterner.hash(key)
+        return shared.lookup(key, hash: hash) ?? known + added.intern(key, hash: hash)
     }
 
     /// See ``ByteInterner/touch(_:)``.
