@@ -164,3 +164,20 @@ extension PartInternerTests {
         #expect(asked == misses + LastKey<Int>.bypassLength + 1)
     }
 }
+
+extension ByteInternerTests {
+    @Test("a key of up to 8 bytes packs into the zero-padded little-endian word of its bytes")
+    func packedWords() {
+        var wrong: [String] = []
+        for count in 0...8 {
+            let key = (0..<count).map { UInt8(0x41 + 7 * $0 + count) }
+            var expected: UInt64 = 0
+            for (index, byte) in key.enumerated() { expected |= UInt64(byte) << UInt64(8 * index) }
+            // Inside a larger buffer, so a load past the key's end would show in the word.
+            let padded = [0xFF, 0xFF] + key + [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]
+            let word = padded.withUnsafeBytes { ByteInterner.packed(UnsafeRawBufferPointer(rebasing: $0[2..<(2 + count)])) }
+            if word != expected { wrong.append("\(count) bytes: \(String(word, radix: 16)) instead of \(String(expected, radix: 16))") }
+        }
+        #expect(wrong.isEmpty, "\(wrong)")
+    }
+}

@@ -133,12 +133,20 @@ package final class ByteInterner {
         hash & 0xFFFF_FF00_0000_0000 | UInt64(min(count, 255)) << 32
     }
 
-    /// Up to 8 bytes as one zero-padded word (reads nothing past the key).
+    /// Up to 8 bytes as one zero-padded word (reads nothing past the key). A key of 4 to 7
+    /// bytes is two overlapping 4-byte loads (the bytes they share are the same, so OR-ing
+    /// them is exact): vocabulary values such as `granted` or `cmp-app` took a byte loop.
     @inline(__always)
-    private static func packed(_ key: UnsafeRawBufferPointer) -> UInt64 {
-        if key.count == 8 { return key.loadUnaligned(as: UInt64.self) }
+    package static func packed(_ key: UnsafeRawBufferPointer) -> UInt64 {
+        let count = key.count
+        if count == 8 { return key.loadUnaligned(as: UInt64.self) }
+        if count >= 4 {
+            let low = UInt64(key.loadUnaligned(as: UInt32.self))
+            let high = UInt64(key.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self))
+            return low | high << UInt64(8 * (count - 4))
+        }
         var word: UInt64 = 0
-        for index in 0..<key.count { word |= UInt64(key[index]) << UInt64(8 * index) }
+        for index in 0..<count { word |= UInt64(key[index]) << UInt64(8 * index) }
         return word
     }
 
