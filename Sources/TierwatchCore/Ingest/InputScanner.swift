@@ -57,8 +57,10 @@ package struct InputScanner {
     /// thread that meets slower rows or hashes a whole file does not hold up the others.
     /// A finished part is merged as soon as every part before it is: the thread that
     /// finishes the next part in line merges it (and any finished ones after it) while the
-    /// other threads go on reading. `merge` therefore runs on any thread, one call at a time,
-    /// while other parts are still being read: it must not write anything a part reads.
+    /// other threads go on reading; only a thread that goes on to one of the last parts
+    /// leaves its merge to the thread that finds nothing left to read. `merge` therefore
+    /// runs on any thread, one call at a time, while other parts are still being read: it
+    /// must not write anything a part reads.
     package func scan<Part: InputPart>(
         _ files: [ResolvedFile], threads: Int = 1, parts: Int = 1, minimumPartBytes: Int64 = 8 << 20,
         makePart: (Int) throws -> Part, merge: (Part) throws -> Void = { _ in }
