@@ -181,3 +181,25 @@ extension ByteInternerTests {
         #expect(wrong.isEmpty, "\(wrong)")
     }
 }
+
+extension PartInternerTests {
+    @Test("keys longer than 16 bytes that share their length and first and last 8 bytes are told apart")
+    func lastKeyLongKeys() {
+        let cache = LastKey<String>()
+        var asked = 0
+        func value(_ text: String) -> String? {
+            Array(text.utf8).withUnsafeBytes { bytes in
+                cache.value(for: bytes) { bytes in
+                    asked += 1
+                    return String(decoding: bytes, as: UTF8.self)
+                }
+            }
+        }
+        let rows = [
+            "location;device;demographics", "location;device;demographics", "location;devXce;demographics",
+            "location;devXce;demographics", "location;device;demographics",
+        ]
+        #expect(rows.map(value) == rows)
+        #expect(asked == 3, "asked for the first row and for each change, never for a repeat")
+    }
+}

@@ -92,13 +92,13 @@ package final class ByteInterner {
 
     /// A key's length and its first and last 8 bytes (zero-padded when shorter): equal for
     /// two keys of up to 16 bytes exactly when the keys are, without reading the arena.
-    private struct ShortKey: Equatable {
+    package struct ShortKey: Equatable {
         var length: Int
         var first: UInt64
         var last: UInt64
 
         @inline(__always)
-        init(_ key: UnsafeRawBufferPointer) {
+        package init(_ key: UnsafeRawBufferPointer) {
             length = key.count
             if key.count >= 8 {
                 first = key.loadUnaligned(as: UInt64.self)

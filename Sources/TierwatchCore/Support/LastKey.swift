@@ -9,10 +9,11 @@ import Glibc
 /// top (2% of a 10M-event run whose rows were shuffled), so after ``missesBeforeBypass``
 /// misses in a row the cache stands aside for ``bypassLength`` lookups, then tries again.
 package final class LastKey<Value> {
+    /// The last key's length and first and last 8 bytes (all of a key of up to 16 bytes),
+    /// and its bytes (compared only for a longer key).
+    private var short: ByteInterner.ShortKey?
     private var storage: UnsafeMutableRawPointer
     private var capacity = 64
-    /// The last key's length; -1 while there is none (or its value was nil).
-    private var count = -1
     private var value: Value?
     private var misses = 0
     /// Lookups left that go straight to `make`.
@@ -32,27 +33,17 @@ package final class LastKey<Value> {
             bypass -= 1
             return make(bytes)
         }
-        if bytes.count == count && isLastKey(bytes), let value {
+        let key = ByteInterner.ShortKey(bytes)
+        if key == short && (bytes.count <= 16 || memcmp(storage, bytes.baseAddress!, bytes.count) == 0), let value {
             misses = 0
             return value
         }
         let made = make(bytes)
-        missed(bytes, made)
+        missed(bytes, key, made)
         return made
     }
 
-    /// Whether `bytes`, as long as the last key, are the same bytes. Ids of 8 to 16 bytes
-    /// (most subject and campaign ids) compare as two words each, without a call.
-    @inline(__always)
-    private func isLastKey(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard count >= 8 else { return count == 0 || memcmp(storage, bytes.baseAddress!, count) == 0 }
-        let first = bytes.loadUnaligned(as: UInt64.self), last = bytes.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
-        guard first == storage.loadUnaligned(as: UInt64.self), last == storage.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
-        else { return false }
-        return count <= 16 || memcmp(storage, bytes.baseAddress!, count) == 0
-    }
-
-    private func missed(_ bytes: UnsafeRawBufferPointer, _ made: Value?) {
+    private func missed(_ bytes: UnsafeRawBufferPointer, _ key: ByteInterner.ShortKey, _ made: Value?) {
         misses += 1
         value = made
         guard made != nil && misses < Self.missesBeforeBypass else {
@@ -60,15 +51,16 @@ package final class LastKey<Value> {
                 misses = 0
                 bypass = Self.bypassLength
             }
-            count = -1
+            short = nil
             return
         }
+        short = key
+        guard bytes.count > 16 else { return }
         if bytes.count > capacity {
             storage.deallocate()
             capacity = bytes.count
             storage = .allocate(byteCount: capacity, alignment: 8)
         }
-        if bytes.count > 0 { storage.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
-        count = bytes.count
+        storage.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
     }
 }
