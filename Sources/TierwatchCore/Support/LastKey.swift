@@ -5,7 +5,7 @@ import Glibc
 /// its few `data_categories` combinations), a consents export a subject's records. A
 /// repeated key then costs a comparison instead of hashing it and probing a table.
 ///
-/// A key that changes on every row would cost that comparison and a copy of the key on
+/// A key that changes on every row would cost that comparison and remembering the key on
 /// top (2% of a 10M-event run whose rows were shuffled), so after ``missesBeforeBypass``
 /// misses in a row the cache stands aside for ``bypassLength`` lookups, then tries again.
 package final class LastKey<Value> {
