@@ -12,6 +12,9 @@ enum SignalStrings {
     static let otherVendor = "CQbOE4AQbOE4AEsAHBENCMEgAP_AAAAAACQgAGQAQAGAAAAA"
     /// Purposes 1-10, vendor 755, and a publisher restriction: purpose 5 not allowed for 755.
     static let restricted = "CQbOE4AQbOE4AEsAHBENCMEgAP_AAAAAACQgF5wAQF5gAAABFAAQF5gA"
+    /// `allPurposes` with the legitimate-interest bit of purpose 3 set: policy version 4
+    /// (TCF 2.2) forbids it, so the string is refused as a policy violation.
+    static let interestForPurposeThree = "CQbOE4AQbOE4AEsAHBENCMEgAP_AACAAACQgF5wAQF5gAAAA"
     /// usnat v1: opted out of sale.
     static let saleOptOut = "DBABLA~BVQaAAAAAg"
     /// usnat v1: no opt-outs, GPC sub-section true.
@@ -133,6 +136,33 @@ struct ConsentSignalTests {
         let rejected = try w.read("Reports/signals/2026-11-22/rejected.csv")
         #expect(rejected.contains("consents,data/signals.csv,10,tc_string,rejected (truncated)"), "\(rejected)")
         #expect(try w.read("Reports/signals/2026-11-22/violations.csv").contains("e10,2026-11-22T08:09:00Z,no_consent"))
+    }
+
+    @Test("a TCF 2.2 string claiming legitimate interest for purpose 3 grants nothing, is kept with its rule, and the compliance report counts it")
+    func policyViolationRowIsRefused() throws {
+        let w = try Workspace()
+        try w.write(([Canonical.eventsHeader] + Self.events).joined(separator: "\n") + "\n", to: "Jobs/data/events.csv")
+        let rows = Self.signalRows + ["s8,\(Self.at),cmp,EU,\(SignalStrings.interestForPurposeThree),,,"]
+        try w.write(rows.joined(separator: "\n") + "\n", to: "Jobs/data/signals.csv")
+        try w.write(Self.job(consents: "signals.csv", rejectRate: 0.5), to: "Jobs/signals.json")
+        let result = try w.tierwatch(["run", "signals", "--period", "2026-11-22"])
+        #expect(result.status == 1, "\(result.stderr)")
+        let rejected = try w.read("Reports/signals/2026-11-22/rejected.csv")
+        #expect(rejected.contains("consents,data/signals.csv,10,tc_string,\"rejected (policy_violation): tcf22.purpose_li: TcfPolicyVersion 4 is TCF 2.2"), "\(rejected)")
+        #expect(rejected.contains("PurposesLITransparency sets bit 3"), "\(rejected)")
+        // s8 had consent to purposes 1-10 in the refused string: none of it counts.
+        #expect(try w.read("Reports/signals/2026-11-22/violations.csv").contains("e10,2026-11-22T08:09:00Z,no_consent"))
+        let html = try w.read("Reports/signals/2026-11-22/compliance.html")
+        #expect(html.contains("1 consent signals were refused and grant nothing"), "the finding is stated")
+        #expect(html.contains("<tr><th scope=\"row\">tc_string</th><td>policy_violation</td><td class=\"n\">1</td></tr>"), "\(html)")
+
+        let decode = try w.tierwatch(["consent", "decode", SignalStrings.interestForPurposeThree])
+        #expect(decode.status == 65)
+        #expect(decode.stderr.contains("policy_violation: tcf22.purpose_li: TcfPolicyVersion 4 is TCF 2.2 or later"), "\(decode.stderr)")
+        #expect(decode.stderr.contains("sets bit 3"))
+        // The fields are still printed: evidence of what the CMP sent.
+        let json = try JSONSerialization.jsonObject(with: Data(decode.stdout.utf8)) as! [String: Any]
+        #expect(json["purposes_li_transparency"] as? [Int] == [3])
     }
 
     @Test("consents without purpose, status or any signal column are refused as bad data (65)")

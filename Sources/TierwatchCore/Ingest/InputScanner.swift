@@ -447,7 +447,7 @@ private final class RejectSpill {
         if writer == nil { writer = try CSVWriter(path: path, header: nil, mode: .raw) }
         try writer!.write([
             .plain(String(file)), .plain(String(line)), .plain(problem.field ?? ""), .plain(problem.reason),
-            .plain(problem.value ?? ""),
+            .plain(problem.value ?? ""), .plain(problem.signalRejection?.rawValue ?? ""),
         ])
     }
 
@@ -462,7 +462,7 @@ private final class RejectSpill {
                 Int(record.string(0))!, Int(record.string(1))!,
                 RowProblem(
                     field: record.bytes(2).count == 0 ? nil : record.string(2), reason: record.string(3),
-                    value: value.isEmpty ? nil : value))
+                    value: value.isEmpty ? nil : value, signalRejection: SignalRejection.Reason(rawValue: record.string(5))))
         }
         _ = try InputStream.read(ResolvedFile(absolute: path, display: path)) { try tokenizer.feed($0, row) }
         try tokenizer.finish(row)

@@ -5,11 +5,26 @@ package struct RowProblem: Error, Sendable {
     package var reason: String
     /// The offending value (subject ids are pseudonymised before they are written).
     package var value: String?
+    /// Set when a consent signal was refused: why, so the compliance report can count
+    /// refused signals per column and reason (a CMP emitting them is itself a finding).
+    package var signalRejection: SignalRejection.Reason?
 
-    package init(field: String?, reason: String, value: String? = nil) {
+    package init(field: String?, reason: String, value: String? = nil, signalRejection: SignalRejection.Reason? = nil) {
         self.field = field
         self.reason = reason
         self.value = value
+        self.signalRejection = signalRejection
+    }
+}
+
+/// A refused consent signal's column and reason: the key the compliance report counts by.
+package struct RefusedSignal: Hashable, Sendable, Comparable {
+    /// The consents column (`tc_string`, `gpp_string`, `us_privacy`, `gpc`).
+    package var column: String
+    package var reason: SignalRejection.Reason
+
+    package static func < (a: RefusedSignal, b: RefusedSignal) -> Bool {
+        (a.column, a.reason.rawValue) < (b.column, b.reason.rawValue)
     }
 }
 
@@ -20,6 +35,8 @@ package final class RejectLog {
     /// Rejected rows per input, and the first reasons (for error messages).
     package private(set) var counts: [InputKind: Int] = [:]
     package private(set) var examples: [InputKind: [String]] = [:]
+    /// Rows whose consent signal was refused, per column and reason.
+    package private(set) var refusedSignals: [RefusedSignal: Int] = [:]
 
     package init(path: String, mode: CSVMode = .spreadsheet) throws(TierwatchError) {
         writer = try CSVWriter(path: path, header: Self.header, mode: mode)
@@ -27,6 +44,9 @@ package final class RejectLog {
 
     package func add(_ kind: InputKind, file: String, line: Int, problem: RowProblem) throws(TierwatchError) {
         counts[kind, default: 0] += 1
+        if let reason = problem.signalRejection, let field = problem.field {
+            refusedSignals[RefusedSignal(column: field, reason: reason), default: 0] += 1
+        }
         if examples[kind, default: []].count < 3 {
             examples[kind, default: []].append("\(file) line \(line): \(problem.field.map { "\($0): " } ?? "")\(problem.reason)")
         }

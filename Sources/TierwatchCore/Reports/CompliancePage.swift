@@ -80,8 +80,25 @@ enum CompliancePage {
         } else {
             page.element("p", "\(l.rejected): 0")
         }
+        refusedSignals(model, &page)
         HTMLReports.footer(model, &page)
         return page.document(title: "\(model.job.title) — compliance — \(model.period.label)", language: model.job.language.rawValue)
+    }
+
+    /// Consents rows whose signal was refused, per column and reason: a CMP emitting
+    /// invalid strings (or TCF 2.2 strings claiming legitimate interest it may not) is a
+    /// finding of its own, not only an input-quality figure.
+    private static func refusedSignals(_ model: ReportModel, _ page: inout HTMLPage) {
+        let refused = model.figures.refusedSignals
+        guard !refused.isEmpty else { return }
+        let l = model.labels
+        let total = refused.values.reduce(0, +)
+        page.raw("<p>" + HTMLPage.escape(ReportLabels.fill(l.refusedSignals, String(total), "rejected.csv"))
+            .replacingFirst("rejected.csv", "<a href=\"rejected.csv\">rejected.csv</a>") + "</p>\n")
+        page.table(
+            caption: "\(l.signalColumn) × \(l.signalReason)",
+            headers: [l.signalColumn, l.signalReason, l.rows],
+            rows: refused.keys.sorted().map { [$0.column, $0.reason.rawValue, String(refused[$0]!)] }, textColumns: 2)
     }
 
     /// Rule × jurisdiction rows (those with a violation), tier columns; the shade repeats

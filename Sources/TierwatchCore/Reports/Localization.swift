@@ -45,6 +45,8 @@ package struct ReportLabels: Sendable {
     var uses, checkedUses, violatingUses, violationTrend, none, firstOf, rejectedRows, responses: String
     var levelLow, levelMedium, levelHigh, levelNone: String
     var controlGroup, liftShort: String
+    /// {1} consents rows whose signal was refused (they grant nothing).
+    var refusedSignals, signalColumn, signalReason: String
 
     /// Replaces `{1}`, `{2}` … with `values`.
     static func fill(_ template: String, _ values: String...) -> String {
@@ -94,7 +96,9 @@ package struct ReportLabels: Sendable {
         coverageByJurisdiction: "Consent coverage by jurisdiction", uses: "Uses", checkedUses: "Checked uses",
         violatingUses: "Violating uses", violationTrend: "Violations over the last 8 periods", none: "None.",
         firstOf: "first {1} of {2}", rejectedRows: "{1} rejected rows are listed with their reasons in {2}.",
-        responses: "responses", levelLow: "few", levelMedium: "some", levelHigh: "many", levelNone: "none", controlGroup: "Control", liftShort: "Lift")
+        responses: "responses", levelLow: "few", levelMedium: "some", levelHigh: "many", levelNone: "none", controlGroup: "Control", liftShort: "Lift",
+        refusedSignals: "{1} consent signals were refused and grant nothing. A consent platform that emits such signals is itself a finding: each row is in {2} with its reason.",
+        signalColumn: "Signal column", signalReason: "Reason")
 
     static let swedish = ReportLabels(
         executiveTitle: "Personaliseringspyramiden — sammanfattning för ledningen", complianceTitle: "Samtyckeskontroll — efterlevnadsrapport",
@@ -137,7 +141,9 @@ package struct ReportLabels: Sendable {
         coverageByJurisdiction: "Samtyckestäckning per jurisdiktion", uses: "Användningar", checkedUses: "Kontrollerade användningar",
         violatingUses: "Användningar med överträdelse", violationTrend: "Överträdelser de senaste 8 perioderna", none: "Inga.",
         firstOf: "första {1} av {2}", rejectedRows: "{1} avvisade rader listas med orsak i {2}.",
-        responses: "svar", levelLow: "få", levelMedium: "några", levelHigh: "många", levelNone: "inga", controlGroup: "Kontroll", liftShort: "Lyft")
+        responses: "svar", levelLow: "få", levelMedium: "några", levelHigh: "många", levelNone: "inga", controlGroup: "Kontroll", liftShort: "Lyft",
+        refusedSignals: "{1} samtyckessignaler avvisades och ger inget samtycke. En samtyckesplattform som skickar sådana signaler är i sig ett fynd: varje rad finns i {2} med sin orsak.",
+        signalColumn: "Signalkolumn", signalReason: "Orsak")
 
     static let russian = ReportLabels(
         executiveTitle: "Пирамида персонализации — сводка для руководства", complianceTitle: "Проверка согласий — отчёт о соответствии",
@@ -180,5 +186,7 @@ package struct ReportLabels: Sendable {
         coverageByJurisdiction: "Покрытие согласием по юрисдикциям", uses: "Использования", checkedUses: "Проверенные использования",
         violatingUses: "Использования с нарушением", violationTrend: "Нарушения за последние 8 периодов", none: "Нет.",
         firstOf: "первые {1} из {2}", rejectedRows: "Отклонённые строки ({1}) перечислены с причинами в {2}.",
-        responses: "ответов", levelLow: "мало", levelMedium: "есть", levelHigh: "много", levelNone: "нет", controlGroup: "Контроль", liftShort: "Прирост")
+        responses: "ответов", levelLow: "мало", levelMedium: "есть", levelHigh: "много", levelNone: "нет", controlGroup: "Контроль", liftShort: "Прирост",
+        refusedSignals: "Отклонено сигналов согласия: {1}; они не дают согласия. Платформа согласия, отправляющая такие сигналы, — сама по себе находка: каждая строка с причиной есть в {2}.",
+        signalColumn: "Столбец сигнала", signalReason: "Причина")
 }

@@ -1,7 +1,8 @@
 /// `tierwatch consent decode STRING`: prints a consent signal's fields, or why it is invalid.
 ///
 /// JSON on a pipe (for scripts and evidence files), an aligned table on a terminal. An
-/// invalid string exits 65 (bad data) with the rejection reason on stderr.
+/// invalid string exits 65 (bad data) with the rejection reason on stderr; a TC string
+/// refused by the TCF policy (`policy_violation`) still prints its fields first.
 package struct ConsentDecodeCommand {
     /// The signal formats `--type` accepts.
     package enum Format: String, CaseIterable, Sendable {
@@ -45,13 +46,22 @@ package struct ConsentDecodeCommand {
         do {
             document = try Self.document(text, format: format)
         } catch {
+            // A TC string refused by policy is still well formed: its fields are printed
+            // as evidence of what the CMP sent, and the exit status says it is not valid.
+            if error.reason == .policyViolation, format == .tcf, let fields = try? TCString.decodeFields(text) {
+                show(fields.document)
+            }
             throw TierwatchError(.badData, "not a valid \(format.rawValue) string: \(error)")
         }
+        show(document)
+        return 0
+    }
+
+    private func show(_ document: SignalDocument) {
         if context.interactive {
             context.output(Table.align(document.lines()))
         } else {
             context.output(document.json())
         }
-        return 0
     }
 }

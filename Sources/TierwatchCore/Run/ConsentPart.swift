@@ -87,7 +87,7 @@ final class ConsentPart: InputPart {
             } catch {
                 throw RowProblem(
                     field: binding.kind.columns[column].name, reason: "rejected (\(error.reason.rawValue)): \(error.message)",
-                    value: text(value))
+                    value: text(value), signalRejection: error.reason)
             }
         }
         let mapping = signalMapping

@@ -16,6 +16,8 @@ package struct RunFigures {
     package var evidence: [ConsentRule: [ViolationRow]]
     package var violations: Int64
     package var rejected: [InputKind: Int]
+    /// Consents rows whose signal was refused, per column and reason (counted in `rejected` too).
+    package var refusedSignals: [RefusedSignal: Int]
     package var consentRecords: Int
     package var erasureRequests: Int
 }
@@ -113,7 +115,7 @@ package final class RunEngine {
             inputs: order.compactMap { kind in inputRecords.first { $0.0 == kind }.map { (kind, $0.1) } },
             violationMatrix: violationLog.matrix, violationsByCampaign: violationLog.byCampaign,
             violationsBySeverity: violationLog.bySeverity, evidence: violationLog.evidence,
-            violations: violationLog.total, rejected: rejects.counts, consentRecords: consentRecords,
+            violations: violationLog.total, rejected: rejects.counts, refusedSignals: rejects.refusedSignals, consentRecords: consentRecords,
             erasureRequests: erasureCount)
     }
 

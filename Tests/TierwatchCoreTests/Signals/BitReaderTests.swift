@@ -47,13 +47,15 @@ struct BitReaderTests {
 
     static let rejections: [(String, SignalRejection.Reason)] = [
         ("", .empty),
+        ("==", .empty),
         ("AB+C", .invalidCharacter),
         ("AB/C", .invalidCharacter),
         ("AB C", .invalidCharacter),
-        ("ABC=", .badPadding),
+        ("AB=C", .invalidCharacter),
+        ("A=B", .invalidCharacter),
     ]
 
-    @Test("text that is not base64url without padding is rejected with its reason", arguments: rejections)
+    @Test("characters outside base64url, and '=' anywhere but the end, are rejected with their reason", arguments: rejections)
     func rejectsText(text: String, reason: SignalRejection.Reason) {
         #expect(throws: SignalRejection.self) { try BitReader(base64url: Substring(text), context: "x") }
         do {
@@ -63,28 +65,34 @@ struct BitReaderTests {
         }
     }
 
-    @Test("non-zero padding bits and padding of 24 bits or more are bad padding; reading past the end is truncation")
-    func paddingAndTruncation() throws {
-        // 6 bits of data "000010", then padding: "AB" + non-zero tail.
-        var reader = try BitReader(base64url: "CB", context: "x")  // 000010 000001
-        _ = try reader.int(6, "v")
-        do {
+    /// Six bits a character, not bytes: lengths 1 to 9 (every residue mod 4), with 0 to 3
+    /// trailing `=`, all read the same sextets.
+    @Test("any number of characters is read, and trailing '=' is ignored", arguments: 1...9)
+    func anyLengthAndPadding(length: Int) throws {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        let text = String((0..<length).map { alphabet[($0 * 37 + 11) % 64] })
+        for padding in 0...3 {
+            var reader = try BitReader(base64url: Substring(text + String(repeating: "=", count: padding)), context: "x")
+            #expect(reader.bitCount == length * 6)
+            for index in 0..<length {
+                #expect(try reader.int(6, "s") == (index * 37 + 11) % 64)
+            }
             try reader.finish()
-            Issue.record("a non-zero padding bit was accepted")
-        } catch {
-            #expect(error.reason == .badPadding)
         }
-        var long = try BitReader(base64url: "CAAAAA", context: "x")  // 6 data bits + 30 zero bits
-        _ = try long.int(6, "v")
-        do {
-            try long.finish()
-            Issue.record("30 bits of padding were accepted")
-        } catch {
-            #expect(error.reason == .badPadding)
-        }
-        var short = try BitReader(base64url: "CAAA", context: "x")  // 18 zero bits of padding: fine
+    }
+
+    @Test("bits after the last field are filler whatever their number or value; reading past the end is truncation")
+    func fillerAndTruncation() throws {
+        // 6 bits of data "000010", then a non-zero tail: accepted, the tail is not read.
+        var reader = try BitReader(base64url: "CB", context: "x")  // 000010 000001
+        #expect(try reader.int(6, "v") == 2)
+        try reader.finish()
+        var long = try BitReader(base64url: "CAAAA_", context: "x")  // 6 data bits + 30 filler bits
+        #expect(try long.int(6, "v") == 2)
+        #expect(long.remaining == 30)
+        try long.finish()
+        var short = try BitReader(base64url: "CAAA", context: "x")
         _ = try short.int(6, "v")
-        try short.finish()
         do {
             _ = try short.int(24, "Created")
             Issue.record("reading past the end succeeded")

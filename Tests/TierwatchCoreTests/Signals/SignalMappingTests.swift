@@ -33,9 +33,12 @@ struct SignalMappingTests {
         #expect(try statuses(other, vendor: nil).values.allSatisfy { $0 == .granted })
     }
 
-    @Test("legitimate interest counts for purposes 2 and 7-9, never for 3-6")
+    /// Policy 4+ strings claiming LI for 3-6 are refused before mapping (TCFPolicy); a
+    /// TCF 2.0 string (policy 2) may still claim it, and the mapping must not rely on it.
+    @Test("legitimate interest counts for purposes 2 and 7-9, never for 3-6, even in a TCF 2.0 string")
     func legitimateInterest() throws {
-        let b = builder(purposes: [3, 4], interests: [2, 3, 4, 5, 6, 7, 8, 9], vendors: [[755]], vendorInterests: [[755]])
+        var b = builder(purposes: [3, 4], interests: [2, 3, 4, 5, 6, 7, 8, 9], vendors: [[755]], vendorInterests: [[755]])
+        b.policyVersion = 2
         let result = try statuses(b)
         #expect(result["advertising"] == .granted, "2 by LI, 3 and 4 by consent")
         #expect(result["analytics"] == .granted, "7-9 by LI")

@@ -1,9 +1,12 @@
 /// Reads big-endian bit fields from the base64url text the IAB formats use.
 ///
-/// TCF and GPP both encode a bit string six bits per base64url character (RFC 4648 §5),
-/// without `=` padding; the last character is filled with zero bits, and some encoders
-/// add zero bits up to a byte or a 24-bit boundary. `finish()` checks exactly that: what
-/// is left after the last field is fewer than 24 bits, all zero.
+/// TCF and GPP both encode a bit string six bits per base64url character (RFC 4648 §5
+/// alphabet). This is not a base64 encoding of bytes: a segment may have any number of
+/// characters (including a length of 1 mod 4), and the bits after the last field are
+/// filler whatever their number or value (encoders fill to a character, a byte or 24 bits,
+/// and some append `=`). So only two things are refused: a character outside the alphabet,
+/// and bits that run out before a field the format requires. Trailing `=` is accepted and
+/// ignored, as the IAB's reference decoders do.
 package struct BitReader {
     private let sextets: [UInt8]
     /// The next bit to read.
@@ -14,17 +17,20 @@ package struct BitReader {
     package var bitCount: Int { sextets.count * 6 }
     package var remaining: Int { bitCount - position }
 
-    /// Decodes `text` (base64url without padding) into bits.
+    /// Decodes `text` (base64url, any length, trailing `=` ignored) into bits.
     package init(base64url text: Substring, context: String) throws(SignalRejection) {
         self.context = context
-        guard !text.isEmpty else { throw SignalRejection(.empty, "\(context) is empty") }
+        let utf8 = text.utf8
+        // `=` only ever ends a segment: one in the middle is an invalid character.
+        let end = utf8.lastIndex(where: { $0 != UInt8(ascii: "=") }).map { utf8.index(after: $0) } ?? utf8.startIndex
+        let symbols = utf8[utf8.startIndex..<end]
+        guard !symbols.isEmpty else {
+            throw SignalRejection(.empty, utf8.isEmpty ? "\(context) is empty" : "\(context) is only '=' padding")
+        }
         var values: [UInt8] = []
-        values.reserveCapacity(text.utf8.count)
-        for (offset, byte) in text.utf8.enumerated() {
+        values.reserveCapacity(symbols.count)
+        for (offset, byte) in symbols.enumerated() {
             guard let value = Self.value(of: byte) else {
-                if byte == UInt8(ascii: "=") {
-                    throw SignalRejection(.badPadding, "\(context) ends in '=' padding; base64url here is written without it")
-                }
                 throw SignalRejection(
                     .invalidCharacter,
                     "\(context) has \(Self.show(byte)) at character \(offset + 1); expected base64url (A-Z a-z 0-9 - _)")
@@ -117,14 +123,12 @@ package struct BitReader {
         }
     }
 
-    /// Checks that only padding is left: fewer than 24 bits, all zero.
-    package func finish() throws(SignalRejection) {
-        let left = remaining
-        if left >= 24 {
-            throw SignalRejection(.badPadding, "\(context) has \(left) bits after its last field; expected at most 23 bits of zero padding")
-        }
-        for index in position..<bitCount where bit(index) {
-            throw SignalRejection(.badPadding, "\(context) has a non-zero padding bit at bit \(index); padding bits must be 0")
-        }
-    }
+    /// Ends reading: the bits after the last field are filler and are not judged.
+    ///
+    /// The TCF and GPP specs define no rule for what follows the last field, and the
+    /// reference decoders read past it without looking; refusing it here would call a
+    /// signal invalid that the CMP and every other reader accept. Kept as a call (that
+    /// may throw, should a format ever define a rule) so each decoder marks where its
+    /// fields end.
+    package func finish() throws(SignalRejection) {}
 }

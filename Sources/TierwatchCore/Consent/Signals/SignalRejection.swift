@@ -9,8 +9,6 @@ package struct SignalRejection: Error, Sendable, Equatable, CustomStringConverti
         case empty
         /// A character outside the encoding's alphabet (base64url, or `Y`/`N`/`-`).
         case invalidCharacter = "invalid_character"
-        /// `=` padding, or padding bits that are not zero, or more padding than an encoder adds.
-        case badPadding = "bad_padding"
         /// The bits ran out before the last field the format requires.
         case truncated
         /// A version (of the string, the GPP header or a section) this decoder does not read.
@@ -18,6 +16,10 @@ package struct SignalRejection: Error, Sendable, Equatable, CustomStringConverti
         /// Anything else that contradicts the spec: unknown or repeated segments, reversed
         /// ranges, ids beyond the declared maximum, undefined field values.
         case malformed
+        /// Well formed, but the framework's policy forbids what it says: a TC string of
+        /// policy version 4 or later (TCF 2.2+) that claims legitimate interest for a purpose
+        /// that may not rest on it. Its fields decode; it still grants nothing.
+        case policyViolation = "policy_violation"
     }
 
     package var reason: Reason

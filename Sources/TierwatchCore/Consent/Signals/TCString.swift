@@ -2,8 +2,10 @@
 ///
 /// Bit-exact to "IAB Tech Lab - Consent string and vendor list formats v2": a core segment
 /// and optional disclosed-vendors, allowed-vendors and publisher-TC segments, separated by
-/// `.`, each base64url without padding. Anything that is not version 2, ends early, is
-/// padded wrongly or contradicts the spec is rejected; nothing is guessed.
+/// `.`, each in base64url symbols of six bits (see ``BitReader``: any length, trailing `=`
+/// ignored). Anything that is not version 2, ends early or contradicts the spec is
+/// rejected; nothing is guessed. ``decode(_:)`` also applies the TCF policy rules a
+/// well-formed string can break (``policyViolations``); ``decodeFields(_:)`` does not.
 package struct TCString: Sendable, Equatable {
     package var version: Int
     /// Deciseconds since the epoch, as encoded (multiply by 100 for milliseconds).
@@ -64,8 +66,20 @@ package struct TCString: Sendable, Equatable {
         package var customPurposeLegitimateInterests: [Int]
     }
 
-    /// Decodes a TC string; throws the reason it cannot be read.
+    /// Decodes a TC string that is valid under its policy version; throws the reason it
+    /// cannot be read, or `policy_violation` naming the rule and the bits that break it.
     package static func decode(_ text: String) throws(SignalRejection) -> TCString {
+        let tc = try decodeFields(text)
+        if let first = tc.policyViolations.first {
+            let more = tc.policyViolations.count > 1 ? " (and \(tc.policyViolations.count - 1) more: \(tc.policyViolations.dropFirst().map(\.rule).joined(separator: ", ")))" : ""
+            throw SignalRejection(.policyViolation, first.rule + ": " + first.message + more)
+        }
+        return tc
+    }
+
+    /// Decodes the fields of a TC string without judging them against the TCF policy, so
+    /// a refused string's fields can still be shown and compared with other decoders.
+    package static func decodeFields(_ text: String) throws(SignalRejection) -> TCString {
         let trimmed = text.trimmingSpaces
         guard !trimmed.isEmpty else { throw SignalRejection(.empty, "the TC string is empty") }
         let segments = trimmed.split(separator: ".", omittingEmptySubsequences: false)
