@@ -32,6 +32,59 @@ let tcCases: [TCCase] = [
         b.publisherTC = ([1, 3], [2], 3, [1, 3], [2])
         return b
     },
+    // Filled to 24 bits: iab-tcf decodes segments as bytes and drops a last partial byte,
+    // so a segment ending mid-byte (valid: see `endings`) loses its last bits there.
+    TCCase(name: "every field at its largest value, 1-65535 vendor ranges") {
+        var b = TCBuilder()
+        b.created = (1 << 36) - 1
+        b.lastUpdated = (1 << 36) - 1
+        b.cmpID = 4095
+        b.cmpVersion = 4095
+        b.consentScreen = 63
+        b.language = "ZZ"
+        b.vendorListVersion = 4095
+        b.serviceSpecific = true
+        b.nonStandardTexts = true
+        b.specialFeatures = Array(1...12)
+        b.purposes = Array(1...24)
+        b.interests = [2, 7, 8, 9, 10, 11]
+        b.purposeOneTreatment = true
+        b.country = "ZZ"
+        b.vendorConsents = .init(max: 65_535, range: true, ids: [[1, 65_535]])
+        b.vendorInterests = .init(max: 65_535, range: true, ids: [[65_535]])
+        b.restrictions = [(63, 0, [[1, 65_535]]), (24, 1, [[65_535]])]
+        b.disclosed = .init(max: 65_535, range: true, ids: [[1, 65_535]])
+        b.publisherTC = (Array(1...24), [2, 7], 63, Array(1...63), [1, 63])
+        return b
+    },
+    TCCase(name: "every field at its smallest value: zero times, CMP 0, AA, no vendors") {
+        var b = TCBuilder()
+        b.created = 0
+        b.lastUpdated = 0
+        b.cmpID = 0
+        b.cmpVersion = 0
+        b.consentScreen = 0
+        b.language = "AA"
+        b.vendorListVersion = 0
+        b.serviceSpecific = false
+        b.specialFeatures = []
+        b.purposes = []
+        b.interests = []
+        b.country = "AA"
+        b.vendorConsents = .init(max: 0, range: false, ids: [])
+        b.vendorInterests = .init(max: 0, range: true, ids: [])
+        b.disclosed = .init(max: 0, range: false, ids: [])
+        b.publisherTC = ([], [], 0, [], [])
+        return b
+    },
+    TCCase(name: "bit-field vendors up to 1000, every third id, with a bit-field disclosed segment") {
+        var b = TCBuilder()
+        let ids = stride(from: 1, through: 1000, by: 3).map { [$0] }
+        b.vendorConsents = .init(max: 1000, range: false, ids: ids)
+        b.vendorInterests = .init(max: 999, range: false, ids: [[999]])
+        b.disclosed = .init(max: 1000, range: false, ids: ids)
+        return b
+    },
     TCCase(name: "TCF 2.0 policy 2, every purpose, purpose one treatment, no special features") {
         var b = TCBuilder()
         b.policyVersion = 2
