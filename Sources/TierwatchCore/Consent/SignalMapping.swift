@@ -118,34 +118,35 @@ package struct SignalMapping: Sendable {
         return records
     }
 
-    /// Records for a usnat section: opt-outs (value 1), its GPC sub-section, and the
-    /// consent to process each sensitive category (`SensitiveDataProcessing`: 1 no consent,
-    /// 2 consent, 0 not applicable), as records for the purpose `sensitive:<category>` that
-    /// rule 4 checks besides the use's own purpose.
-    package func records(_ section: USNational) -> [SignalRecord] {
+    /// Records for a US section (`usnat`, `usca` ...): opt-outs (value 1), its GPC
+    /// sub-section, and `SensitiveDataProcessing` per category as records for the purpose
+    /// `sensitive:<category>` that rule 4 checks besides the use's own purpose. In opt-in
+    /// sections 2 (consent) grants and 1 (no consent) denies; in opt-out sections
+    /// (California, Utah, Iowa) 1 (opted out) withdraws and 2 (did not opt out) grants
+    /// nothing, as for every other opt-out. The record's signal is `gpp.<section>`.
+    package func records(_ section: USSection) -> [SignalRecord] {
+        let signal = "gpp." + section.name
         var kinds: [String] = []
-        if section.saleOptOut == 1 { kinds.append("sale") }
-        if section.sharingOptOut == 1 { kinds.append("sharing") }
-        if section.targetedAdvertisingOptOut == 1 { kinds.append("targeted_advertising") }
-        var records = optOutRecords(kinds, signal: "gpp.usnat")
-        if section.gpc == true { records += optOutRecords(["sale", "sharing"], signal: "gpp.usnat.gpc") }
-        for (index, value) in section.sensitiveDataProcessing.enumerated() where value == 1 || value == 2 {
-            let name = USNational.sensitiveCategoryNames[index]
-            records.append(
-                SignalRecord(
-                    purpose: ConsentPolicy.sensitivePurposePrefix + (Self.sensitiveCategories[name] ?? name),
-                    status: value == 2 ? .granted : .denied, signal: "gpp.usnat"))
+        if section.value("SaleOptOut") == 1 { kinds.append("sale") }
+        if section.value("SharingOptOut") == 1 { kinds.append("sharing") }
+        if section.value("TargetedAdvertisingOptOut") == 1 { kinds.append("targeted_advertising") }
+        var records = optOutRecords(kinds, signal: signal)
+        if section.gpc == true { records += optOutRecords(["sale", "sharing"], signal: signal + ".gpc") }
+        let layout = section.layout
+        for (index, value) in section.values("SensitiveDataProcessing").enumerated() where index < layout.sensitiveCategories.count {
+            let status: ConsentStatus
+            switch (layout.sensitivity, value) {
+            case (.consent, 2): status = .granted
+            case (.consent, 1): status = .denied
+            case (.optOut, 1): status = .withdrawn
+            default: continue
+            }
+            for category in layout.sensitiveCategories[index] {
+                records.append(SignalRecord(purpose: ConsentPolicy.sensitivePurposePrefix + category, status: status, signal: signal))
+            }
         }
         return records
     }
-
-    /// usnat sensitive categories → Tierwatch's category names where they differ (the
-    /// others keep the usnat name, so a policy can list them as sensitive too).
-    package static let sensitiveCategories = [
-        "racial_or_ethnic_origin": "ethnicity", "religious_or_philosophical_beliefs": "religion",
-        "consumer_health_data": "health", "sex_life_or_sexual_orientation": "sexual_orientation",
-        "precise_geolocation": "precise_location",
-    ]
 
     package func records(_ usp: USPrivacyString, signal: String = "us_privacy") -> [SignalRecord] {
         usp.optOutSale == .yes ? optOutRecords(["sale"], signal: signal) : []
@@ -155,7 +156,7 @@ package struct SignalMapping: Sendable {
         var records: [SignalRecord] = []
         if let tc = gpp.tcfEU { records += self.records(tc, signal: "gpp.tcfeuv2") }
         if let usp = gpp.usPrivacy { records += self.records(usp, signal: "gpp.uspv1") }
-        if let usnat = gpp.usNational { records += self.records(usnat) }
+        for section in gpp.usSections { records += self.records(section) }
         return records
     }
 

@@ -25,13 +25,13 @@ struct GPPStringTests {
     func usnatExample() throws {
         let gpp = try GPPString.decode("DBABLA~BVQqAAAAAgA.QA")
         #expect(gpp.sectionIDs == [7])
-        let usnat = try #require(gpp.usNational)
+        let usnat = try #require(gpp.usSection("usnat"))
         #expect(usnat.version == 1)
-        #expect([usnat.sharingNotice, usnat.saleOptOutNotice, usnat.sharingOptOutNotice, usnat.targetedAdvertisingOptOutNotice] == [1, 1, 1, 1])
-        #expect([usnat.saleOptOut, usnat.sharingOptOut, usnat.targetedAdvertisingOptOut] == [2, 2, 2])
-        #expect(usnat.sensitiveDataProcessing == Array(repeating: 0, count: 12))
-        #expect(usnat.knownChildSensitiveDataConsents == [0, 0])
-        #expect(usnat.mspaCoveredTransaction == 2)
+        #expect(["SharingNotice", "SaleOptOutNotice", "SharingOptOutNotice", "TargetedAdvertisingOptOutNotice"].map(usnat.value) == [1, 1, 1, 1])
+        #expect(["SaleOptOut", "SharingOptOut", "TargetedAdvertisingOptOut"].map(usnat.value) == [2, 2, 2])
+        #expect(usnat.values("SensitiveDataProcessing") == Array(repeating: 0, count: 12))
+        #expect(usnat.values("KnownChildSensitiveDataConsents") == [0, 0])
+        #expect(usnat.value("MspaCoveredTransaction") == 2)
         #expect(usnat.gpc == false)
     }
 
@@ -46,16 +46,17 @@ struct GPPStringTests {
         b.mspa = [1, 2, 1]
         b.gpc = true
         let gpp = try GPPString.decode(gppHeader([7]) + "~" + b.encode())
-        let usnat = try #require(gpp.usNational)
+        let usnat = try #require(gpp.usSection("usnat"))
         #expect(usnat.version == version)
-        #expect([usnat.saleOptOut, usnat.sharingOptOut, usnat.targetedAdvertisingOptOut] == b.optOuts)
-        #expect(usnat.sensitiveDataProcessing == b.sensitive)
-        #expect(usnat.knownChildSensitiveDataConsents == b.child)
-        #expect(usnat.personalDataConsents == 1)
-        #expect([usnat.mspaCoveredTransaction, usnat.mspaOptOutOptionMode, usnat.mspaServiceProviderMode] == b.mspa)
+        #expect(["SaleOptOut", "SharingOptOut", "TargetedAdvertisingOptOut"].map(usnat.value) == b.optOuts)
+        #expect(usnat.values("SensitiveDataProcessing") == b.sensitive)
+        #expect(usnat.values("KnownChildSensitiveDataConsents") == b.child)
+        #expect(usnat.value("PersonalDataConsents") == 1)
+        #expect(["MspaCoveredTransaction", "MspaOptOutOptionMode", "MspaServiceProviderMode"].map(usnat.value) == b.mspa)
         #expect(usnat.gpc == true)
         b.gpc = nil
-        #expect(try GPPString.decode(gppHeader([7]) + "~" + b.encode()).usNational?.gpc == nil)
+        let withoutGPC = try GPPString.decode(gppHeader([7]) + "~" + b.encode()).usSection("usnat")
+        #expect(withoutGPC != nil && withoutGPC?.gpc == nil)
     }
 
     @Test("tcfeuv2 and uspv1 sections are decoded with the TC string and US Privacy decoders")
@@ -63,8 +64,9 @@ struct GPPStringTests {
         let gpp = try GPPString.decode("DBACNY~CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA~1YNN")
         #expect(gpp.tcfEU?.cmpID == 31)
         #expect(gpp.usPrivacy?.optOutSale == .no)
-        let undecoded = try GPPString.decode(gppHeader([8]) + "~BAAA")
-        #expect(undecoded.sectionIDs == [8] && undecoded.usNational == nil)
+        let undecoded = try GPPString.decode(gppHeader([5]) + "~BAAA")
+        #expect(undecoded.sectionIDs == [5] && undecoded.usSections.isEmpty)
+        #expect(undecoded.document.json().contains("\"tcfcav1\": \"not decoded\""))
     }
 
     static let rejections: [(String, String, SignalRejection.Reason)] = {

@@ -72,6 +72,8 @@ struct TCBuilder {
     var vendorInterests = VendorSpec(max: 0, range: false, ids: [])
     var restrictions: [(purpose: Int, type: Int, vendors: [[Int]])] = []
     var disclosed: VendorSpec?
+    /// Segment type 2 (allowed vendors), written after disclosed vendors.
+    var allowed: VendorSpec?
     var publisherTC: (consents: [Int], interests: [Int], custom: Int, customConsents: [Int], customInterests: [Int])?
     var padTo = 24
 
@@ -125,6 +127,12 @@ struct TCBuilder {
             var w = BitWriter()
             w.int(1, 3)
             disclosed.write(&w)
+            segments.append(w.base64url(padTo: padTo))
+        }
+        if let allowed {
+            var w = BitWriter()
+            w.int(2, 3)
+            allowed.write(&w)
             segments.append(w.base64url(padTo: padTo))
         }
         if let publisherTC {
@@ -191,4 +199,43 @@ func gppHeader(_ ids: [Int]) -> String {
         last = id
     }
     return w.base64url()
+}
+
+/// Any US section (ids 7-27) built from its layout: every field 0 unless set, except
+/// `MspaCoveredTransaction`, which must not be 0. The layout drives the field order, so this
+/// checks the decoder's mechanics; the table itself is checked against the IAB's own
+/// encoder's strings (`USSectionTests.iabStrings`, the conformance suites).
+struct USSectionBuilder {
+    let layout: USSectionLayout
+    var version: Int
+    var values: [String: [Int]] = [:]
+    var gpc: Bool?
+
+    init(_ name: String, version: Int? = nil) {
+        layout = USSectionLayout.all.first { $0.name == name }!
+        self.version = version ?? layout.versions.keys.max()!
+    }
+
+    /// The fields of `version` (those of the newest version when `version` is unknown).
+    var fields: [USSectionLayout.Field] { layout.versions[version] ?? layout.versions[layout.versions.keys.max()!]! }
+
+    func value(_ field: USSectionLayout.Field) -> [Int] {
+        values[field.name] ?? Array(repeating: field.excludesZero ? 1 : 0, count: field.count ?? 1)
+    }
+
+    func encode() -> String {
+        var w = BitWriter()
+        w.int(version, 6)
+        for field in fields {
+            for value in value(field) { w.int(value, 2) }
+        }
+        var text = w.base64url()
+        if let gpc {
+            var sub = BitWriter()
+            sub.int(1, 2)
+            sub.bool(gpc)
+            text += "." + sub.base64url()
+        }
+        return text
+    }
 }

@@ -32,6 +32,18 @@ let tcCases: [TCCase] = [
         b.publisherTC = ([1, 3], [2], 3, [1, 3], [2])
         return b
     },
+    TCCase(name: "every segment type: disclosed (bit field), allowed (range) and publisher TC") {
+        var b = TCBuilder()
+        b.disclosed = .init(max: 9, range: false, ids: [[2], [9]])
+        b.allowed = .init(max: 300, range: true, ids: [[1, 4], [300]])
+        b.publisherTC = ([2], [], 1, [1], [])
+        return b
+    },
+    TCCase(name: "an allowed-vendors segment alone, in bit-field encoding") {
+        var b = TCBuilder()
+        b.allowed = .init(max: 7, range: false, ids: [[1], [7]])
+        return b
+    },
     // Filled to 24 bits: iab-tcf decodes segments as bytes and drops a last partial byte,
     // so a segment ending mid-byte (valid: see `endings`) loses its last bits there.
     TCCase(name: "every field at its largest value, 1-65535 vendor ranges") {
@@ -123,6 +135,8 @@ struct TCStringTests {
         #expect(tc.publisherRestrictions.map(\.kind.rawValue) == b.restrictions.map(\.type))
         #expect(tc.publisherRestrictions.map { $0.vendors.flatMap { Array($0) } } == b.restrictions.map { TCBuilder.VendorSpec(max: 0, range: true, ids: $0.vendors).expanded })
         #expect(tc.disclosedVendors?.ids == b.disclosed?.expanded)
+        #expect(tc.allowedVendors?.ids == b.allowed?.expanded)
+        #expect(tc.allowedVendors?.encoding == b.allowed.map { $0.range ? .range : .bitField })
         #expect(tc.publisherTC?.purposeConsents == b.publisherTC?.consents)
         #expect(tc.publisherTC?.purposeLegitimateInterests == b.publisherTC?.interests)
         #expect(tc.publisherTC?.customPurposeCount == b.publisherTC?.custom)

@@ -127,26 +127,16 @@ extension USPrivacyString {
     }
 }
 
-extension USNational {
+extension USSection {
+    /// `version`, then every field under its snake-case spec name (lists for bit fields),
+    /// then `gpc` (null without the sub-section).
     package var document: SignalDocument {
-        .object([
-            ("version", .int(version)), ("sharing_notice", .int(sharingNotice)), ("sale_opt_out_notice", .int(saleOptOutNotice)),
-            ("sharing_opt_out_notice", .int(sharingOptOutNotice)),
-            ("targeted_advertising_opt_out_notice", .int(targetedAdvertisingOptOutNotice)),
-            ("sensitive_data_processing_opt_out_notice", .int(sensitiveDataProcessingOptOutNotice)),
-            ("sensitive_data_limit_use_notice", .int(sensitiveDataLimitUseNotice)), ("sale_opt_out", .int(saleOptOut)),
-            ("sharing_opt_out", .int(sharingOptOut)), ("targeted_advertising_opt_out", .int(targetedAdvertisingOptOut)),
-            (
-                "sensitive_data_processing",
-                .object(zip(Self.sensitiveCategoryNames, sensitiveDataProcessing).map { ($0.0, .int($0.1)) })
-            ),
-            ("known_child_sensitive_data_consents", .ints(knownChildSensitiveDataConsents)),
-            ("personal_data_consents", .int(personalDataConsents)),
-            ("mspa_covered_transaction", .int(mspaCoveredTransaction)),
-            ("mspa_opt_out_option_mode", .int(mspaOptOutOptionMode)),
-            ("mspa_service_provider_mode", .int(mspaServiceProviderMode)),
-            ("gpc", gpc.map(SignalDocument.bool) ?? .null),
-        ])
+        var members: [(String, SignalDocument)] = [(layout.versionField == "Version" ? "version" : layout.versionField.snakeCased, .int(version))]
+        for field in fields {
+            members.append((field.name.snakeCased, field.isList ? .ints(field.values) : .int(field.values[0])))
+        }
+        members.append(("gpc", gpc.map(SignalDocument.bool) ?? .null))
+        return .object(members)
     }
 }
 
@@ -154,12 +144,11 @@ extension GPPString {
     package var document: SignalDocument {
         var sections: [(String, SignalDocument)] = []
         for id in sectionIDs {
-            let name = Self.decodedSections[id] ?? "section_\(id)"
+            let name = Self.decodedSections[id] ?? Self.undecodedSections[id] ?? "section_\(id)"
             switch id {
             case 2: sections.append((name, tcfEU?.document ?? .null))
             case 6: sections.append((name, usPrivacy?.document ?? .null))
-            case 7: sections.append((name, usNational?.document ?? .null))
-            default: sections.append((name, .text("not decoded")))
+            default: sections.append((name, usSections.first { $0.id == id }?.document ?? .text("not decoded")))
             }
         }
         return .object([
