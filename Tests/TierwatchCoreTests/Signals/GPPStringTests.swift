@@ -100,9 +100,6 @@ struct GPPStringTests {
         b = USNatBuilder()
         b.optOuts = [3, 2, 2]
         list.append(("usnat field value 3", gppHeader([7]) + "~" + b.encode(), .malformed))
-        b = USNatBuilder()
-        b.mspa = [0, 0, 0]
-        list.append(("MspaCoveredTransaction 0", gppHeader([7]) + "~" + b.encode(), .malformed))
         var sub = BitWriter()
         sub.int(2, 2)
         sub.bool(true)

@@ -202,7 +202,7 @@ func gppHeader(_ ids: [Int]) -> String {
 }
 
 /// Any US section (ids 7-27) built from its layout: every field 0 unless set, except
-/// `MspaCoveredTransaction`, which must not be 0. The layout drives the field order, so this
+/// `MspaCoveredTransaction` 1 (yes), as encoders write it. The layout drives the field order, so this
 /// checks the decoder's mechanics; the table itself is checked against the IAB's own
 /// encoder's strings (`USSectionTests.iabStrings`, the conformance suites).
 struct USSectionBuilder {
@@ -210,6 +210,8 @@ struct USSectionBuilder {
     var version: Int
     var values: [String: [Int]] = [:]
     var gpc: Bool?
+    /// The drafts' sensitive-data sub-section (`SensitiveDataProcessing` after a `.`).
+    var sensitiveSubSection: [Int]?
 
     init(_ name: String, version: Int? = nil) {
         layout = USSectionLayout.all.first { $0.name == name }!
@@ -220,7 +222,7 @@ struct USSectionBuilder {
     var fields: [USSectionLayout.Field] { layout.versions[version] ?? layout.versions[layout.versions.keys.max()!]! }
 
     func value(_ field: USSectionLayout.Field) -> [Int] {
-        values[field.name] ?? Array(repeating: field.excludesZero ? 1 : 0, count: field.count ?? 1)
+        values[field.name] ?? Array(repeating: field.name == "MspaCoveredTransaction" ? 1 : 0, count: field.count ?? 1)
     }
 
     func encode() -> String {
@@ -234,6 +236,11 @@ struct USSectionBuilder {
             var sub = BitWriter()
             sub.int(1, 2)
             sub.bool(gpc)
+            text += "." + sub.base64url()
+        }
+        if let sensitiveSubSection {
+            var sub = BitWriter()
+            for value in sensitiveSubSection { sub.int(value, 2) }
             text += "." + sub.base64url()
         }
         return text

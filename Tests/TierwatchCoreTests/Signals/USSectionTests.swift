@@ -14,8 +14,9 @@ struct USSectionTests {
         #expect(USSectionLayout.all.map(\.id) == Array(7...27))
         let names = "usnat usca usva usco usut usct usfl usmt usor ustx usde usia usne usnh usnj ustn usmn usmd usin usky usri"
         #expect(USSectionLayout.all.map(\.name).joined(separator: " ") == names)
-        for layout in USSectionLayout.all where layout.versions.values.contains(where: { $0.contains { $0.name == "SensitiveDataProcessing" } }) {
-            let count = layout.versions.values.compactMap { $0.first { $0.name == "SensitiveDataProcessing" }?.count }.max()
+        for layout in USSectionLayout.all {
+            var count = layout.versions.values.compactMap { $0.first { $0.name == "SensitiveDataProcessing" }?.count }.max() ?? 0
+            if case .sensitiveData(let entries) = layout.subSection { count = entries }
             #expect(count == layout.sensitiveCategories.count, "\(layout.name): categories for every SensitiveDataProcessing entry")
         }
     }
@@ -27,25 +28,32 @@ struct USSectionTests {
         for pattern in 0..<4 {
             for gpc in [nil, false, true] as [Bool?] {
                 var builder = USSectionBuilder(name, version: version)
-                guard gpc == nil || builder.layout.hasGPC else { continue }
-                builder.gpc = gpc
+                let sensitiveSubSection: [Int]?
+                if case .sensitiveData(let count) = builder.layout.subSection {
+                    // The drafts' sub-section is sensitive data, not GPC: absent, all 0, or mixed.
+                    sensitiveSubSection = gpc.map { flag in (0..<count).map { flag ? ($0 + pattern) % 3 : 0 } }
+                    builder.sensitiveSubSection = sensitiveSubSection
+                } else {
+                    sensitiveSubSection = nil
+                    builder.gpc = gpc  // read in every section, listed in its spec or not
+                }
                 var offset = pattern
                 for field in builder.fields {
                     builder.values[field.name] = (0..<(field.count ?? 1)).map { _ in
                         offset += 1
-                        let value = pattern == 3 ? 2 : offset % 3
-                        return field.excludesZero && value == 0 ? 1 : value
+                        return pattern == 3 ? 2 : offset % 3
                     }
                 }
                 let id = builder.layout.id
                 let gpp = try GPPString.decode(gppHeader([id]) + "~" + builder.encode())
                 let section = try #require(gpp.usSection(name))
                 #expect(section.id == id && section.version == version)
-                #expect(section.fields.map(\.name) == builder.fields.map(\.name))
+                #expect(section.fields.map(\.name) == builder.fields.map(\.name) + (sensitiveSubSection == nil ? [] : ["SensitiveDataProcessing"]))
                 for field in builder.fields {
                     #expect(section.values(field.name) == builder.values[field.name], "\(name) \(field.name)")
                 }
-                #expect(section.gpc == gpc)
+                if let sensitiveSubSection { #expect(section.values("SensitiveDataProcessing") == sensitiveSubSection) }
+                #expect(section.gpc == builder.gpc)
                 // The document names every field in snake case and ends with gpc.
                 let json = gpp.document.json()
                 #expect(json.contains("\"\(name)\": {"))
@@ -71,6 +79,19 @@ struct USSectionTests {
         #expect(try GPPString.decode(gppHeader([24]) + "~BQAA.QA").usSection("usmd")?.value("MspaCoveredTransaction") == 1)
     }
 
+    /// `MspaCoveredTransaction` defines 1 (yes) and 2 (no); the IAB's iabgpp.com encoder
+    /// wrote 0 (LiveRamp's fixtures record such strings) and both reference decoders read it.
+    /// Refusing it would throw away the opt-outs beside it, so 0 reads as "not stated".
+    @Test("MspaCoveredTransaction 0 is read, and the opt-outs beside it still count")
+    func coveredTransactionZero() throws {
+        var usnat = USSectionBuilder("usnat", version: 1)
+        usnat.values["MspaCoveredTransaction"] = [0]
+        usnat.values["SaleOptOut"] = [1]
+        let gpp = try GPPString.decode(gppHeader([7]) + "~" + usnat.encode())
+        #expect(gpp.usSection("usnat")?.value("MspaCoveredTransaction") == 0)
+        #expect(SignalMapping(settings: .standard).records(gpp).map(\.purpose) == ["advertising"])
+    }
+
     static let rejections: [(String, String, SignalRejection.Reason, String)] = {
         var list: [(String, String, SignalRejection.Reason, String)] = []
         for layout in USSectionLayout.all {
@@ -79,21 +100,16 @@ struct USSectionTests {
             let last = builder.fields.last!
             builder.values[last.name] = Array(repeating: 3, count: last.count ?? 1)
             list.append(("\(layout.name) \(last.name) 3", header + builder.encode(), .malformed, "\(last.name)"))
-            builder = USSectionBuilder(layout.name)
-            builder.values["MspaCoveredTransaction"] = [0]
-            list.append(("\(layout.name) MspaCoveredTransaction 0", header + builder.encode(), .malformed, "MspaCoveredTransaction is 0"))
             builder = USSectionBuilder(layout.name, version: 3)
             list.append(("\(layout.name) version 3", header + builder.encode(), .unsupportedVersion, "is 3"))
             let full = USSectionBuilder(layout.name).encode()
             list.append(("\(layout.name) cut short", header + String(full.prefix(2)), .truncated, layout.name))
-            if !layout.hasGPC {
-                builder = USSectionBuilder(layout.name)
-                builder.gpc = true
-                list.append(("\(layout.name) with a GPC sub-section", header + builder.encode(), .malformed, "no sub-sections"))
+            list.append(("\(layout.name) two sub-sections", header + USSectionBuilder(layout.name).encode() + ".YA.YA", .malformed, "at most one"))
+            if layout.subSection == .gpc {
+                list.append(("\(layout.name) sub-section type 2", header + USSectionBuilder(layout.name).encode() + ".gA", .malformed, "SubsectionType 2"))
             } else {
-                builder = USSectionBuilder(layout.name)
-                builder.gpc = true
-                list.append(("\(layout.name) GPC twice", header + builder.encode() + ".YA", .malformed, "repeats"))
+                list.append(("\(layout.name) sensitive sub-section cut short", header + USSectionBuilder(layout.name).encode() + ".AA", .truncated, "SensitiveDataProcessing"))
+                list.append(("\(layout.name) sensitive value 3", header + USSectionBuilder(layout.name).encode() + ".wAA", .malformed, "is 3"))
             }
         }
         // The Maryland draft's section header: SectionID 24, Version 1, sub-sections [0].
@@ -177,7 +193,7 @@ extension USSectionTests {
     static func readmeRow(_ layout: USSectionLayout) -> String {
         let versions = layout.versions.keys.sorted().map { version in
             let fields = layout.versions[version]!.map { field in
-                "`\(field.name)`" + (field.count.map { "×\($0)" } ?? "") + (field.excludesZero ? " (1–2)" : "")
+                "`\(field.name)`" + (field.count.map { "×\($0)" } ?? "")
             }
             return "v\(version): `\(layout.versionField)`, " + fields.joined(separator: ", ")
         }
@@ -188,7 +204,12 @@ extension USSectionTests {
             let meaning = layout.sensitivity == .consent ? "1 no consent, 2 consent" : "1 opted out, 2 did not opt out"
             sensitive = meaning + ": " + layout.sensitiveCategories.enumerated().map { "\($0.offset + 1) " + $0.element.joined(separator: "+") }.joined(separator: ", ")
         }
-        return "| \(layout.id) | `\(layout.name)` | \(layout.jurisdiction)\(layout.isDraft ? " (draft)" : "") | \(versions.joined(separator: "; ")) | \(layout.hasGPC ? "yes" : "no") | \(sensitive) |"
+        let subSection: String
+        switch layout.subSection {
+        case .gpc: subSection = layout.hasGPC ? "GPC" : "GPC (not in the spec, read)"
+        case .sensitiveData(let count): subSection = "`SensitiveDataProcessing`×\(count), no type field"
+        }
+        return "| \(layout.id) | `\(layout.name)` | \(layout.jurisdiction)\(layout.isDraft ? " (draft)" : "") | \(versions.joined(separator: "; ")) | \(subSection) | \(sensitive) |"
     }
 
     @Test("the README's US section table is the decoder's table")

@@ -38,7 +38,8 @@ package struct GPPString: Sendable, Equatable {
             last = end
         }
         try header.finish()
-        guard !ids.isEmpty else { throw SignalRejection(.malformed, "the GPP header lists no sections") }
+        // No sections (`DBAA`) is what the IAB's encoder writes for an empty model: read as a
+        // string that says nothing.
         // Fibonacci offsets are at least 1, so ids only increase; 3 is the header's own id.
         if ids.contains(3) {
             throw SignalRejection(.malformed, "the GPP header lists section id 3, which is the header itself, not a section")

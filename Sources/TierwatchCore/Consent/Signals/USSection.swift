@@ -36,13 +36,24 @@ package struct USSection: Sendable, Equatable {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         var core = try BitReader(base64url: parts[0], context: "GPP \(layout.name) core")
         let version = try core.int(6, layout.versionField)
-        guard let fieldList = layout.versions[version] else {
+        guard var fieldList = layout.versions[version] else {
             let known = layout.versions.keys.sorted().map(String.init).joined(separator: " and ")
             var message = "\(layout.name) \(layout.versionField) is \(version); this decoder reads version \(known)"
             if layout.isDraft && version == layout.id {
                 message += " (the string opens with SectionID \(layout.id), the section header of the \(layout.jurisdiction) public-comment draft, which no released encoder writes)"
             }
             throw SignalRejection(.unsupportedVersion, message)
+        }
+        // usnat strings in the wild disagree with their Version: one iabgpp-es release wrote
+        // version 1 with version 2's 16 sensitive and 3 child entries, and version 2 strings
+        // with version 1's 12 and 2 exist too. The bits decide, as in iabgpp-es: a core with
+        // room for the 16/3 layout (70 bits) is read with it, a shorter one with 12/2, and a
+        // version 2 read with 12/2 is widened with 0 (not applicable), as iabgpp-es does.
+        var widen = false
+        if layout.id == 7, let long = layout.versions[2], let short = layout.versions[1] {
+            let longBits = long.reduce(0) { $0 + 2 * ($1.count ?? 1) }
+            fieldList = core.remaining >= longBits ? long : short
+            widen = version == 2 && core.remaining < longBits
         }
         var fields: [Field] = []
         fields.reserveCapacity(fieldList.count)
@@ -51,26 +62,46 @@ package struct USSection: Sendable, Equatable {
             for index in 1...(field.count ?? 1) {
                 let label = field.count == nil ? field.name : "\(field.name)[\(index)]"
                 let value = try core.int(2, label)
-                if value == 3 || (value == 0 && field.excludesZero) {
+                // 3 is defined nowhere. 0 in MspaCoveredTransaction (defined: 1 yes, 2 no) is
+                // read as "not stated": the IAB's own encoder wrote it and both reference
+                // decoders read it, and refusing would discard the opt-outs beside it.
+                if value == 3 {
                     throw SignalRejection(.malformed, "\(layout.name) \(label) is \(value), which the spec does not define")
                 }
                 values.append(value)
             }
             fields.append(Field(name: field.name, values: values, isList: field.count != nil))
         }
+        if widen, let long = layout.versions[2] {
+            fields = zip(fields, long).map { field, wide in
+                Field(name: field.name, values: field.values + Array(repeating: 0, count: (wide.count ?? 1) - field.values.count), isList: field.isList)
+            }
+        }
         try core.finish()
         var gpc: Bool?
-        for (index, part) in parts.enumerated().dropFirst() {
-            guard layout.hasGPC else {
-                throw SignalRejection(.malformed, "\(layout.name) has no sub-sections in its spec, but the string has \(parts.count - 1)")
+        guard parts.count <= 2 else {
+            throw SignalRejection(.malformed, "\(layout.name) has \(parts.count - 1) sub-sections; a US section carries at most one")
+        }
+        if parts.count == 2 {
+            var reader = try BitReader(base64url: parts[1], context: "GPP \(layout.name) sub-section")
+            switch layout.subSection {
+            case .gpc:
+                let type = try reader.int(2, "SubsectionType")
+                guard type == 1 else {
+                    throw SignalRejection(.malformed, "\(layout.name) sub-section has SubsectionType \(type); expected 1 (GPC)")
+                }
+                gpc = try reader.bool("Gpc")
+            case .sensitiveData(let count):
+                var values: [Int] = []
+                for index in 1...count {
+                    let value = try reader.int(2, "SensitiveDataProcessing[\(index)]")
+                    guard value != 3 else {
+                        throw SignalRejection(.malformed, "\(layout.name) SensitiveDataProcessing[\(index)] is 3, which the spec does not define")
+                    }
+                    values.append(value)
+                }
+                fields.append(Field(name: "SensitiveDataProcessing", values: values, isList: true))
             }
-            var reader = try BitReader(base64url: part, context: "GPP \(layout.name) sub-section \(index)")
-            let type = try reader.int(2, "SubsectionType")
-            guard type == 1 else {
-                throw SignalRejection(.malformed, "\(layout.name) sub-section \(index) has SubsectionType \(type); expected 1 (GPC)")
-            }
-            guard gpc == nil else { throw SignalRejection(.malformed, "\(layout.name) repeats its GPC sub-section") }
-            gpc = try reader.bool("Gpc")
             try reader.finish()
         }
         return USSection(id: layout.id, name: layout.name, version: version, fields: fields, gpc: gpc)

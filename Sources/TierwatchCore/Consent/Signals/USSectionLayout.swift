@@ -7,8 +7,8 @@
 /// checked field by field against the IAB's iabgpp-es library (`UsXxCoreSegment.ts`), which
 /// agree for ids 7-23. Ids 24-27 are public-comment drafts (October 2025) whose text adds a
 /// section header (SectionID, Version, SubSections) that iabgpp-es does not write; Tierwatch
-/// reads the layout iabgpp-es writes and CMPs ship, and refuses the draft header by name
-/// (see `USSection.decode`). Every field is `Int(2)` or an `N-Bitfield(2, n)` after the
+/// reads the layout iabgpp-es writes and CMPs ship (`MspaVersion` first, the sub-section
+/// after a `.`), and refuses the draft header by name (see `USSection.decode`). Every field is `Int(2)` or an `N-Bitfield(2, n)` after the
 /// `Int(6)` version, so a layout is a list of names and counts.
 package struct USSectionLayout: Sendable {
     /// One field after the version: a 2-bit value, or `count` 2-bit values.
@@ -16,12 +16,9 @@ package struct USSectionLayout: Sendable {
         package let name: String
         /// `nil` for an `Int(2)`; the number of entries of an `N-Bitfield(2, n)`.
         package let count: Int?
-        /// 0 ("not applicable") is undefined for this field (`MspaCoveredTransaction`).
-        package let excludesZero: Bool
 
-        static func int(_ name: String) -> Field { Field(name: name, count: nil, excludesZero: false) }
-        static func list(_ name: String, _ count: Int) -> Field { Field(name: name, count: count, excludesZero: false) }
-        static func required(_ name: String) -> Field { Field(name: name, count: nil, excludesZero: true) }
+        static func int(_ name: String) -> Field { Field(name: name, count: nil) }
+        static func list(_ name: String, _ count: Int) -> Field { Field(name: name, count: count) }
     }
 
     /// What `SensitiveDataProcessing`'s 1 and 2 say: "no consent / consent" in opt-in
@@ -39,7 +36,22 @@ package struct USSectionLayout: Sendable {
     package let versionField: String
     /// Fields after the version field, per version this decoder reads.
     package let versions: [Int: [Field]]
-    /// Whether the spec defines the GPC sub-section (`SubsectionType` 1, then `Gpc`).
+    /// What a `.`-separated part after the core holds.
+    package enum SubSection: Sendable, Equatable {
+        /// `SubsectionType` Int(2) = 1, then `Gpc`.
+        case gpc
+        /// `SensitiveDataProcessing` as an N-Bitfield(2, n), with no type field: the drafts'
+        /// "Sensitive Data Consents" sub-section as iabgpp-es writes it.
+        case sensitiveData(Int)
+    }
+
+    /// The sub-section this section may carry (at most one).
+    package let subSection: SubSection
+
+    /// Whether the section's spec lists the GPC sub-section (`SubsectionType` 1, then
+    /// `Gpc`). The decoder reads it after any US section: GPC is one of GPP's reusable
+    /// sub-sections, which "may be added to any section", and both reference decoders read
+    /// it where a state's spec does not list it.
     package let hasGPC: Bool
     package let sensitivity: Sensitivity
     /// `SensitiveDataProcessing` entries in order, as Tierwatch category names (several
@@ -52,7 +64,7 @@ package struct USSectionLayout: Sendable {
     private static let byID: [Int: USSectionLayout] = Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0) })
 
     /// The MSPA fields every section from 7 to 23 ends with.
-    private static let mspa: [Field] = [.required("MspaCoveredTransaction"), .int("MspaOptOutOptionMode"), .int("MspaServiceProviderMode")]
+    private static let mspa: [Field] = [.int("MspaCoveredTransaction"), .int("MspaOptOutOptionMode"), .int("MspaServiceProviderMode")]
 
     /// The fields of the states that follow Virginia's model: a notice (`SharingNotice` or
     /// `ProcessingNotice`), opt-outs of sale and targeted advertising, sensitive data, known
@@ -77,11 +89,11 @@ package struct USSectionLayout: Sendable {
         ] + mspa
     }
 
-    /// The four drafts: MSPA fields first, no sensitive data (Indiana's draft puts it in a
-    /// sub-section iabgpp-es does not define).
+    /// The four drafts: MSPA fields first; sensitive data, where a draft has it, in a
+    /// sub-section (`subSection`).
     private static func draft(child: Bool) -> [Field] {
         var fields: [Field] = [
-            .required("MspaCoveredTransaction"), .int("MspaMode"), .int("ProcessingNotice"), .int("SaleOptOutNotice"),
+            .int("MspaCoveredTransaction"), .int("MspaMode"), .int("ProcessingNotice"), .int("SaleOptOutNotice"),
             .int("TargetedAdvertisingOptOutNotice"), .int("SaleOptOut"), .int("TargetedAdvertisingOptOut"),
         ]
         if child { fields.append(.int("KnownChildSensitiveDataConsents")) }
@@ -100,7 +112,8 @@ package struct USSectionLayout: Sendable {
     package static let all: [USSectionLayout] = [
         USSectionLayout(
             id: 7, name: "usnat", jurisdiction: "US National (MSPA)", versionField: "Version",
-            versions: [1: usnat(sensitive: 12, child: 2), 2: usnat(sensitive: 16, child: 3)], hasGPC: true, sensitivity: .consent,
+            versions: [1: usnat(sensitive: 12, child: 2), 2: usnat(sensitive: 16, child: 3)], subSection: .gpc, hasGPC: true,
+            sensitivity: .consent,
             sensitiveCategories: [
                 ethnicity, religion, health, sexual, citizenship, genetic, biometric, location, ["government_id"], financial,
                 ["union_membership"], ["communications_contents"], health, ["crime_victim_status"],
@@ -114,7 +127,7 @@ package struct USSectionLayout: Sendable {
                     .int("SharingOptOut"), .list("SensitiveDataProcessing", 9), .list("KnownChildSensitiveDataConsents", 2),
                     .int("PersonalDataConsents"),
                 ] + mspa
-            ], hasGPC: true, sensitivity: .optOut,
+            ], subSection: .gpc, hasGPC: true, sensitivity: .optOut,
             sensitiveCategories: [
                 ["government_id"], financial, location, ["ethnicity", "religion", "union_membership"], ["communications_contents"],
                 genetic, biometric, health, sexual,
@@ -160,14 +173,16 @@ package struct USSectionLayout: Sendable {
         sensitivity: Sensitivity = .consent, categories: [[String]] = virginia
     ) -> USSectionLayout {
         USSectionLayout(
-            id: id, name: name, jurisdiction: jurisdiction, versionField: "Version", versions: [1: fields], hasGPC: gpc,
-            sensitivity: sensitivity, sensitiveCategories: categories)
+            id: id, name: name, jurisdiction: jurisdiction, versionField: "Version", versions: [1: fields], subSection: .gpc,
+            hasGPC: gpc, sensitivity: sensitivity, sensitiveCategories: categories)
     }
 
+    /// Maryland carries GPC; Indiana, Kentucky and Rhode Island an optional sensitive-data
+    /// sub-section of Virginia's eight categories, by consent.
     private static func draft(_ id: Int, _ name: String, _ jurisdiction: String, child: Bool, gpc: Bool) -> USSectionLayout {
         USSectionLayout(
             id: id, name: name, jurisdiction: jurisdiction, versionField: "MspaVersion", versions: [1: draft(child: child)],
-            hasGPC: gpc, sensitivity: .consent, sensitiveCategories: [])
+            subSection: gpc ? .gpc : .sensitiveData(8), hasGPC: gpc, sensitivity: .consent, sensitiveCategories: gpc ? [] : virginia)
     }
 
     /// The draft sections, whose spec text opens with a section header.
