@@ -5,7 +5,8 @@ import Testing
 /// reference `standardwebhooks` library (PyPI) and logs each request as one JSON line.
 ///
 /// The path's first segment says how to answer: `ok` (204), `500`, `429` (Retry-After:
-/// 120), `503` (Retry-After: an HTTP-date 300 s ahead), `410`, `302`, `hang` (never answers).
+/// 120), `503` (Retry-After: an HTTP-date 300 s ahead), `410`, `302`, `hang` (never answers),
+/// `slow` (204 after 0.3 s, so a sender can be killed mid-batch).
 private let receiverScript = #"""
 import http.server, json, os, signal, sys, threading, time
 from email.utils import formatdate
@@ -36,7 +37,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if mode == "hang":
             time.sleep(30)
             return
-        status = {"ok": 204, "500": 500, "429": 429, "503": 503, "410": 410, "302": 302}.get(mode, 404)
+        if mode == "slow":
+            time.sleep(0.3)
+        status = {"ok": 204, "slow": 204, "500": 500, "429": 429, "503": 503, "410": 410, "302": 302}.get(mode, 404)
         self.send_response(status)
         if status == 429:
             self.send_header("Retry-After", "120")

@@ -111,9 +111,17 @@ package struct AlertCommands {
 
     /// The delivery step of `run`: errors are reported, never change the run's exit status
     /// (the run itself succeeded; what was not sent stays in the outbox for `deliver`).
-    package func deliverAfterRun() {
+    /// After a run that failed, a state database that cannot be opened is not reported
+    /// again: the run's own error, printed next, already names it (a full or read-only disk).
+    package func deliverAfterRun(afterFailure: Bool = false) {
+        let store: StateStore
         do throws(TierwatchError) {
-            let store = try StateStore(path: context.statePath)
+            store = try StateStore(path: context.statePath)
+        } catch {
+            if !afterFailure { context.errorOutput("tierwatch: delivering alerts: \(error)") }
+            return
+        }
+        do throws(TierwatchError) {
             _ = report(try AlertDelivery(store: store, context: context).deliverDue())
         } catch {
             context.errorOutput("tierwatch: delivering alerts: \(error)")

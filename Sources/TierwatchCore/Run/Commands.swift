@@ -55,7 +55,8 @@ package struct Commands {
 
     private func run(_ ids: [String], _ invocation: Invocation) throws(TierwatchError) -> Int32 {
         // Also after a run that failed: its input_rejects alert is due at once.
-        defer { if !invocation.noDeliver { AlertCommands(context: context).deliverAfterRun() } }
+        var threw = true
+        defer { if !invocation.noDeliver { AlertCommands(context: context).deliverAfterRun(afterFailure: threw) } }
         var worst: Int32 = 0
         for id in ids {
             let job = try catalog.load(id)
@@ -63,6 +64,7 @@ package struct Commands {
             report(outcome)
             worst = max(worst, outcome.status.exitStatus)
         }
+        threw = false
         return worst
     }
 

@@ -1,0 +1,340 @@
+import Foundation
+import Testing
+
+/// How hard the reliability suite attacks: a few tries in `make test`, the documented counts
+/// in `make reliability` (`TIERWATCH_RELIABILITY=full`).
+enum ReliabilityScale {
+    static let full = ProcessInfo.processInfo.environment["TIERWATCH_RELIABILITY"] == "full"
+    static func tries(test: Int, full count: Int) -> Int { full ? count : test }
+}
+
+/// One row of the table `make reliability` prints: what was tried, how often, how many
+/// times every promise held, and what was lost. Appended to `TIERWATCH_RELIABILITY_TABLE`
+/// (tab-separated) when that is set, and printed.
+enum ReliabilityTable {
+    static func record(_ attack: String, tries: Int, survived: Int, lost: Int) {
+        let row = "\(attack)\t\(tries)\t\(survived)\t\(lost)\n"
+        print("reliability: " + row, terminator: "")
+        guard let path = ProcessInfo.processInfo.environment["TIERWATCH_RELIABILITY_TABLE"] else { return }
+        if let handle = FileHandle(forWritingAtPath: path) {
+            handle.seekToEndOfFile()
+            handle.write(Data(row.utf8))
+            handle.closeFile()
+        } else {
+            _ = FileManager.default.createFile(atPath: path, contents: Data(row.utf8))
+        }
+    }
+}
+
+/// A seeded generator, so the kill instants of a run can be replayed (the seed is printed).
+struct KillInstants {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    /// SplitMix64, then a fraction in [0, 1).
+    mutating func next() -> Double {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
+    }
+}
+
+@Suite("Reliability: killed runs and deliveries, full disks, read-only state, concurrent runs", .serialized)
+struct ReliabilityTests {
+    static let period = "2026-W47"
+    static let now = "2026-11-23T06:00:00Z"
+
+    /// A generated week with every kind of violation (so alerts fire and the outbox is
+    /// written) and a webhook receiver; the job's reports are big enough that a run takes a
+    /// measurable time.
+    func generatedJob(events: Int, receiver: WebhookReceiver) throws -> Workspace {
+        let w = try Workspace()
+        let generated = try runProcess(
+            tierwatchBinary,
+            ["generate", "--out", w.jobs + "/data", "--events", String(events), "--days", "7", "--start", "2026-11-16", "--seed", "11"])
+        #expect(generated.status == 0, "\(generated.stderr)")
+        try w.write(
+            """
+            {"schemaVersion": 1, "period": "weekly", "timezone": "Europe/Stockholm",
+             "inputs": {"events": {"path": "data/events/events-*.csv"}, "consents": {"path": "data/consents.csv"},
+                        "erasures": {"path": "data/erasures.csv"}, "surveys": {"path": "data/surveys.csv"}},
+             "currency": {"reporting": "EUR", "rates": {"SEK": 0.087, "GBP": 1.15, "USD": 0.92}}, "fail_on": "never",
+             "alerts": {"rules": {"input_freshness": false},
+                        "receivers": [{"name": "hook", "type": "webhook", "url": "\(receiver.url("ok"))", "secret_env": "TW_HOOK_SECRET"}]}}
+            """, to: "Jobs/big.json")
+        return w
+    }
+
+    static let environment = ["TIERWATCH_PSEUDONYM_KEY": "test-key", "TW_HOOK_SECRET": WebhookReceiver.secret]
+
+    /// `PRAGMA integrity_check` of the state database, through the sqlite3 shell.
+    static func integrity(_ path: String) throws -> String {
+        try runProcess("/usr/bin/sqlite3", [path, "PRAGMA integrity_check;"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static func sql(_ path: String, _ query: String) throws -> [String] {
+        try runProcess("/usr/bin/sqlite3", ["-separator", "\t", path, query]).stdout.split(separator: "\n").map(String.init)
+    }
+
+    /// Whether nobody holds the job's lock (flock(1) takes it at once).
+    static func lockIsFree(_ w: Workspace, job: String) throws -> Bool {
+        let path = w.root + "/state/locks/\(job).lock"
+        guard FileManager.default.fileExists(atPath: path) else { return true }
+        return try runProcess("/usr/bin/flock", ["-n", path, "true"]).status == 0
+    }
+
+    /// Files a reader of the reports folder would pick up that are not finished reports:
+    /// temporary files outside the hidden staging folders.
+    static func visibleTemporaries(_ root: String) -> [String] {
+        let enumerator = FileManager.default.enumerator(atPath: root)
+        var found: [String] = []
+        while let path = enumerator?.nextObject() as? String {
+            let parts = path.split(separator: "/")
+            if parts.contains(where: { $0.hasPrefix(".") }) { continue }
+            if path.contains(".tmp-") { found.append(path) }
+        }
+        return found
+    }
+
+    @Test("kill -9 of a run at random instants: no partial report, state intact, lock released, the next run equal, no alert lost")
+    func killedRuns() throws {
+        let receiver = try WebhookReceiver()
+        defer { receiver.stop() }
+        let w = try generatedJob(events: 200_000, receiver: receiver)
+        let arguments = ["run", "big", "--period", Self.period, "--now", Self.now]
+        let clean = try w.tierwatch(arguments, environment: Self.environment)
+        let good = try w.snapshot("Reports/big/\(Self.period)")
+        #expect(good.count > 5, "\(clean.stderr)")
+        let started = Date()
+        try w.tierwatch(arguments, environment: Self.environment)
+        let duration = Date().timeIntervalSince(started)
+
+        let tries = ReliabilityScale.tries(test: 6, full: 50)
+        let seed = UInt64(Date().timeIntervalSince1970)
+        print("reliability: killed runs use seed \(seed)")
+        var instants = KillInstants(seed: seed)
+        var survived = 0
+        var broken: [String] = []
+        for attempt in 0..<tries {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: tierwatchBinary)
+            process.arguments = arguments + ["--jobs", w.jobs, "--reports", w.reports, "--state", w.state]
+            process.environment = Self.environment
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            // Spread over the whole run: reading, computing, writing, recording, the outbox.
+            let delay = instants.next() * duration * 1.1
+            try process.run()
+            usleep(useconds_t(delay * 1_000_000))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            var problems: [String] = []
+            if w.exists("Reports/big/\(Self.period)") {
+                if try w.snapshot("Reports/big/\(Self.period)") != good { problems.append("the published report differs from the clean run") }
+            } else if !w.exists("Reports/big/.previous-\(Self.period)") {
+                problems.append("the report is gone and no .previous copy is left to restore")
+            }
+            let temporaries = Self.visibleTemporaries(w.reports)
+            if !temporaries.isEmpty { problems.append("visible temporary files \(temporaries)") }
+            let integrity = try Self.integrity(w.state)
+            if integrity != "ok" { problems.append("integrity_check: \(integrity)") }
+            if try !Self.lockIsFree(w, job: "big") { problems.append("the lock is still held") }
+            if problems.isEmpty {
+                survived += 1
+            } else {
+                broken.append("kill \(attempt + 1) at \(String(format: "%.3f", delay)) s: " + problems.joined(separator: "; "))
+            }
+        }
+        // The next run of the period completes and equals the clean run.
+        let next = try w.tierwatch(arguments, environment: Self.environment)
+        #expect(next.status == clean.status, "\(next.stderr)")
+        #expect(try w.snapshot("Reports/big/\(Self.period)") == good, "the run after the kills equals the clean run")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: w.reports + "/big").filter { $0.hasPrefix(".") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+        // Every notification in the outbox is delivered; nothing reaches the receiver that is not in it.
+        #expect(try w.tierwatch(["deliver", "--now", "2026-11-30T06:00:00Z"], environment: Self.environment).status == 0)
+        let outbox = try Self.sql(w.state, "SELECT webhook_id, status FROM outbox ORDER BY id")
+        let received = Set(receiver.requests.compactMap { $0.headers["webhook-id"] })
+        let ids = Set(outbox.map { String($0.split(separator: "\t")[0]) })
+        let lost = ids.subtracting(received).count + received.subtracting(ids).count
+        #expect(!outbox.isEmpty, "the job's alerts wrote notifications")
+        #expect(outbox.allSatisfy { $0.hasSuffix("\tdelivered") }, "\(outbox)")
+        #expect(lost == 0, "outbox \(ids.sorted()) received \(received.sorted())")
+        #expect(broken.isEmpty, "\(broken.joined(separator: "\n"))")
+        ReliabilityTable.record("kill -9 run (reading … outbox)", tries: tries, survived: survived, lost: broken.count + lost)
+    }
+
+    @Test("kill -9 of deliver mid-batch: every notification ends delivered, resent only with the same webhook-id")
+    func killedDeliveries() throws {
+        let receiver = try WebhookReceiver()
+        defer { receiver.stop() }
+        let w = try Workspace()
+        // Violations on alternate days (firing, resolved, firing, resolved) and three
+        // receivers: a dozen notifications, queued by runs that stop right after the outbox commit.
+        let days = ["2026-11-22", "2026-11-23", "2026-11-24", "2026-11-25"]
+        let violations = ["2026-11-22", "2026-11-24"].enumerated().map { index, day in
+            "v\(index),\(day)T11:00:00Z,s2,c1,Autumn,one_to_many,email,delivered,,,device,personalization,EU"
+        }
+        try smallDataSet(w, events: cleanEvents + violations, consents: [grantS1])
+        let hooks = (1...3).map { number in
+            let url = receiver.url("slow/\(number)")
+            return #"{"name": "hook\#(number)", "type": "webhook", "url": "\#(url)", "secret_env": "TW_HOOK_SECRET"}"#
+        }
+        try w.write(
+            Canonical.job(extra: #""fail_on": "never", "alerts": {"rules": {"input_freshness": false}, "receivers": [\#(hooks.joined(separator: ", "))]}"#),
+            to: "Jobs/audit.json")
+        var queueing = Self.environment
+        queueing["TIERWATCH_TEST_CRASH_AFTER"] = "outbox-write"
+        for (index, day) in days.enumerated() {
+            let run = try w.tierwatch(["run", "audit", "--period", day, "--now", "2026-11-2\(6 + index)T06:00:00Z"], environment: queueing)
+            #expect(run.status == 86, "\(run.stderr)")
+        }
+        let queued = try Self.sql(w.state, "SELECT webhook_id FROM outbox")
+        #expect(queued.count >= 6, "\(queued)")
+        #expect(receiver.requests.isEmpty)
+
+        let tries = ReliabilityScale.tries(test: 4, full: 20)
+        var instants = KillInstants(seed: UInt64(Date().timeIntervalSince1970))
+        let batch = Double(queued.count) * 0.3
+        var survived = 0
+        for _ in 0..<tries {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: tierwatchBinary)
+            process.arguments = ["deliver", "--now", "2026-12-06T06:00:00Z", "--jobs", w.jobs, "--reports", w.reports, "--state", w.state]
+            process.environment = Self.environment
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(useconds_t(instants.next() * batch * 1_000_000))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let statuses = try Self.sql(w.state, "SELECT status FROM outbox")
+            if try Self.integrity(w.state) == "ok", statuses.count == queued.count, statuses.allSatisfy({ $0 == "pending" || $0 == "delivered" }) {
+                survived += 1
+            }
+        }
+        #expect(try w.tierwatch(["deliver", "--now", "2026-12-06T06:00:00Z"], environment: Self.environment).status == 0)
+        let final = try Self.sql(w.state, "SELECT webhook_id, status FROM outbox")
+        #expect(final.allSatisfy { $0.hasSuffix("\tdelivered") }, "\(final)")
+        let requests = receiver.requests
+        let received = requests.compactMap { $0.headers["webhook-id"] }
+        let ids = Set(queued)
+        let lost = ids.subtracting(received).count + Set(received).subtracting(ids).count
+        #expect(lost == 0, "queued \(ids.sorted()), received \(received)")
+        #expect(requests.allSatisfy { $0.verified == true }, "every request, resent or not, carries a valid signature")
+        print("reliability: \(received.count - ids.count) resend(s) after kills, each with its original webhook-id")
+        #expect(survived == tries)
+        ReliabilityTable.record("kill -9 deliver (mid-batch)", tries: tries, survived: survived, lost: lost + tries - survived)
+    }
+
+    @Test("two runs of one job at once: exactly one runs, the other exits 75")
+    func concurrentRuns() throws {
+        let receiver = try WebhookReceiver()
+        defer { receiver.stop() }
+        let w = try generatedJob(events: 100_000, receiver: receiver)
+        let arguments = ["run", "big", "--period", Self.period, "--now", Self.now]
+        let tries = ReliabilityScale.tries(test: 2, full: 10)
+        var survived = 0
+        for _ in 0..<tries {
+            let first = Process()
+            first.executableURL = URL(fileURLWithPath: tierwatchBinary)
+            first.arguments = arguments + ["--jobs", w.jobs, "--reports", w.reports, "--state", w.state]
+            first.environment = Self.environment
+            first.standardOutput = FileHandle.nullDevice
+            first.standardError = FileHandle.nullDevice
+            try first.run()
+            // Wait until the first holds the lock, then start the second.
+            let lock = w.root + "/state/locks/big.lock"
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline, try Self.lockIsFree(w, job: "big") || !FileManager.default.fileExists(atPath: lock) { usleep(2_000) }
+            let second = try w.tierwatch(arguments, environment: Self.environment)
+            first.waitUntilExit()
+            if second.status == 75, first.terminationStatus != 75 { survived += 1 }
+        }
+        #expect(survived == tries)
+        ReliabilityTable.record("two runs of one job at once", tries: tries, survived: survived, lost: 0)
+    }
+
+    /// Mounts a tmpfs of `kilobytes` at `path` (the suite runs as root on CI); nil, with the
+    /// reason printed, where mounting is not allowed.
+    static func mountTmpfs(_ path: String, kilobytes: Int) throws -> Bool {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        let mounted = try runProcess("/usr/bin/mount", ["-t", "tmpfs", "-o", "size=\(kilobytes)k", "tmpfs", path])
+        if mounted.status != 0 { print("reliability: skipping the full-disk attacks: cannot mount a tmpfs (\(mounted.stderr))") }
+        return mounted.status == 0
+    }
+
+    static func unmount(_ path: String) { _ = try? runProcess("/usr/bin/umount", ["-l", path]) }
+
+    /// Fills a tmpfs until writes fail.
+    static func fill(_ folder: String) {
+        let chunk = Data(repeating: 0x41, count: 4096)
+        _ = FileManager.default.createFile(atPath: folder + "/filler", contents: nil)
+        guard let handle = FileHandle(forWritingAtPath: folder + "/filler") else { return }
+        while (try? handle.write(contentsOf: chunk)) != nil {}
+        try? handle.close()
+    }
+
+    @Test("a full reports disk and a full or read-only state disk: a clear error, the previous report kept, nothing half-written")
+    func fullAndReadOnlyDisks() throws {
+        let receiver = try WebhookReceiver()
+        defer { receiver.stop() }
+        let w = try generatedJob(events: 20_000, receiver: receiver)
+        let arguments = ["run", "big", "--period", Self.period, "--now", Self.now]
+        guard try Self.mountTmpfs(w.reports, kilobytes: 16 * 1024) else { return }
+        defer { Self.unmount(w.reports) }
+        let clean = try w.tierwatch(arguments, environment: Self.environment)
+        let good = try w.snapshot("Reports/big/\(Self.period)")
+        #expect(!good.isEmpty, "\(clean.stderr)")
+
+        // Reports disk full: the run fails saying so; the published report is untouched.
+        Self.fill(w.reports)
+        let full = try w.tierwatch(arguments, environment: Self.environment)
+        let reportKept = try w.snapshot("Reports/big/\(Self.period)") == good
+        #expect(full.status != 0 && full.stderr.contains("No space left"), "\(full.status) \(full.stderr)")
+        print("reliability: reports disk full: exit \(full.status): \(full.stderr.prefix(300))")
+        #expect(reportKept)
+        #expect(Self.visibleTemporaries(w.reports).isEmpty)
+        try FileManager.default.removeItem(atPath: w.reports + "/filler")
+        let after = try w.tierwatch(arguments, environment: Self.environment)
+        let afterReport = try w.snapshot("Reports/big/\(Self.period)")
+        #expect(after.status == clean.status && afterReport == good, "\(after.stderr)")
+        ReliabilityTable.record("reports disk full", tries: 1, survived: full.status != 0 && reportKept ? 1 : 0, lost: reportKept ? 0 : 1)
+
+        // State disk full, then read-only: the run fails with the database named; the database stays intact.
+        let stateFolder = w.root + "/state"
+        let copy = NSTemporaryDirectory() + "state-copy-" + UUID().uuidString
+        try FileManager.default.copyItem(atPath: stateFolder, toPath: copy)
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        try FileManager.default.removeItem(atPath: stateFolder)
+        guard try Self.mountTmpfs(stateFolder, kilobytes: 8 * 1024) else { return }
+        defer { Self.unmount(stateFolder) }
+        for name in try FileManager.default.contentsOfDirectory(atPath: copy) {
+            try FileManager.default.copyItem(atPath: copy + "/" + name, toPath: stateFolder + "/" + name)
+        }
+        Self.fill(stateFolder)
+        let stateFull = try w.tierwatch(arguments, environment: Self.environment)
+        #expect(stateFull.status != 0 && stateFull.stderr.contains("state"), "\(stateFull.status) \(stateFull.stderr)")
+        print("reliability: state disk full: exit \(stateFull.status): \(stateFull.stderr.prefix(300))")
+        // Checked once space is back: the sqlite3 shell itself needs room to open the database.
+        try FileManager.default.removeItem(atPath: stateFolder + "/filler")
+        let integrity = try Self.integrity(w.state)
+        let stateOK = integrity == "ok"
+        #expect(stateOK, "\(integrity)")
+        #expect(try w.snapshot("Reports/big/\(Self.period)") == good)
+        ReliabilityTable.record("state disk full", tries: 1, survived: stateFull.status != 0 && stateOK ? 1 : 0, lost: stateOK ? 0 : 1)
+
+        _ = try runProcess("/usr/bin/mount", ["-o", "remount,ro", stateFolder])
+        let readOnly = try w.tierwatch(arguments, environment: Self.environment)
+        #expect(readOnly.status != 0 && readOnly.stderr.contains("state"), "\(readOnly.status) \(readOnly.stderr)")
+        print("reliability: read-only state: exit \(readOnly.status): \(readOnly.stderr.prefix(300))")
+        #expect(try w.snapshot("Reports/big/\(Self.period)") == good)
+        ReliabilityTable.record("read-only state", tries: 1, survived: readOnly.status != 0 ? 1 : 0, lost: 0)
+        _ = try runProcess("/usr/bin/mount", ["-o", "remount,rw", stateFolder])
+        let recovered = try w.tierwatch(arguments, environment: Self.environment)
+        #expect(recovered.status == clean.status, "after space returns the job runs again: \(recovered.stderr)")
+    }
+}
