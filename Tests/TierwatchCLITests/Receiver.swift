@@ -6,7 +6,8 @@ import Testing
 ///
 /// The path's first segment says how to answer: `ok` (204), `500`, `429` (Retry-After:
 /// 120), `503` (Retry-After: an HTTP-date 300 s ahead), `410`, `302`, `hang` (never answers),
-/// `slow` (204 after 0.3 s, so a sender can be killed mid-batch).
+/// `slow` (204 after 0.3 s, so a sender can be killed mid-batch), `close` (closes the
+/// connection in the middle of a response).
 private let receiverScript = #"""
 import http.server, json, os, signal, sys, threading, time
 from email.utils import formatdate
@@ -39,6 +40,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if mode == "slow":
             time.sleep(0.3)
+        if mode == "close":
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npart")
+            self.wfile.flush()
+            self.close_connection = True
+            return
         status = {"ok": 204, "slow": 204, "500": 500, "429": 429, "503": 503, "410": 410, "302": 302}.get(mode, 404)
         self.send_response(status)
         if status == 429:

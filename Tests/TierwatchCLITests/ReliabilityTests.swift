@@ -338,3 +338,53 @@ struct ReliabilityTests {
         #expect(recovered.status == clean.status, "after space returns the job runs again: \(recovered.stderr)")
     }
 }
+
+extension ReliabilityTests {
+    @Test("receivers that fail every way: each notification ends delivered, given up after the schedule, or disabled; never lost, never re-sent under another id")
+    func failingReceivers() throws {
+        let receiver = try WebhookReceiver()
+        defer { receiver.stop() }
+        let w = try Workspace()
+        let violation = "v0,2026-11-22T11:00:00Z,s2,c1,Autumn,one_to_many,email,delivered,,,device,personalization,EU"
+        try smallDataSet(w, events: cleanEvents + [violation], consents: [grantS1])
+        // mode -> (final status, attempts): the Standard Webhooks schedule has 12 attempts.
+        let expected: [(mode: String, status: String, attempts: Int)] = [
+            ("ok", "delivered", 1), ("slow", "delivered", 1), ("500", "failed", 12), ("429", "failed", 12), ("302", "failed", 12),
+            ("hang", "failed", 12), ("close", "failed", 12), ("410", "disabled", 1),
+        ]
+        let hooks = expected.map { item in
+            #"{"name": "\#(item.mode)", "type": "webhook", "url": "\#(receiver.url(item.mode))", "secret_env": "TW_HOOK_SECRET", "timeout_seconds": 1}"#
+        }
+        try w.write(
+            Canonical.job(extra: #""fail_on": "never", "alerts": {"rules": {"input_freshness": false}, "receivers": [\#(hooks.joined(separator: ", "))]}"#),
+            to: "Jobs/audit.json")
+        try w.tierwatch(["run", "audit", "--period", "2026-11-22", "--now", "2026-11-23T06:00:00Z"], environment: Self.environment)
+        // Step the clock to each next due attempt until nothing is pending.
+        var steps = 0
+        while let due = try Self.sql(w.state, "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'").first.flatMap({ Int64($0) }),
+            steps < 200
+        {
+            let now = Date(timeIntervalSince1970: Double(due / 1000 + 1))
+            let formatter = ISO8601DateFormatter()
+            let delivered = try w.tierwatch(["deliver", "--now", formatter.string(from: now)], environment: Self.environment)
+            steps += 1
+            if delivered.stderr.contains("error") { print("reliability: deliver at \(formatter.string(from: now)): \(delivered.stderr.prefix(400))") }
+        }
+        print("reliability: \(steps) deliver steps; pending now: \(try Self.sql(w.state, "SELECT receiver, next_attempt_at FROM outbox WHERE status = 'pending'"))")
+        let rows = try Self.sql(w.state, "SELECT receiver, status, attempts, webhook_id FROM outbox")
+        let requests = receiver.requests
+        var survived = 0
+        for item in expected {
+            let row = rows.map { $0.split(separator: "\t").map(String.init) }.first { $0[0] == item.mode }
+            let seen = requests.filter { $0.path.hasPrefix("/" + item.mode) }
+            let ids = Set(seen.compactMap { $0.headers["webhook-id"] })
+            let ok = row?[1] == item.status && row?[2] == String(item.attempts) && seen.count == item.attempts && ids == [row?[3] ?? ""]
+            #expect(ok, "\(item.mode): \(row ?? []) with \(seen.count) request(s) under ids \(ids)")
+            if ok { survived += 1 }
+        }
+        #expect(requests.allSatisfy { $0.verified == true })
+        ReliabilityTable.record(
+            "receivers: 500, 429, 302, timeout, mid-response close, slow, 410", tries: expected.count, survived: survived,
+            lost: expected.count - survived)
+    }
+}
