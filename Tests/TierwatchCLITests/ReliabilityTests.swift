@@ -568,3 +568,63 @@ extension ReliabilityTests {
         ReliabilityTable.record("raw subject ids and secrets in outputs", tries: haystacks.count, survived: haystacks.count - Set(found.map { $0.split(separator: ":")[0] }).count, lost: found.count)
     }
 }
+
+extension ReliabilityTests {
+    @Test("a state database of schema 1 or 2 is migrated in place: its history kept, the next run recorded, alerts working")
+    func olderSchemas() throws {
+        var survived = 0
+        let downgrades = [
+            // Schema 2: before mail joined the outbox.
+            (2, "DROP INDEX outbox_dedupe; ALTER TABLE outbox DROP COLUMN options; ALTER TABLE outbox DROP COLUMN dedupe_key; PRAGMA user_version = 2;"),
+            // Schema 1: runs only, before alerts.
+            (
+                1,
+                "DROP TABLE outbox_alerts; DROP TABLE delivery_attempts; DROP TABLE disabled_receivers; DROP TABLE outbox; DROP TABLE silences; DROP TABLE alert_periods; DROP TABLE alerts; PRAGMA user_version = 1;"
+            ),
+        ]
+        for (version, sql) in downgrades {
+            let receiver = try WebhookReceiver()
+            defer { receiver.stop() }
+            let w = try Workspace()
+            let violation = "v0,2026-11-22T11:00:00Z,s2,c1,Autumn,one_to_many,email,delivered,,,device,personalization,EU"
+            try smallDataSet(w, events: cleanEvents + [violation], consents: [grantS1])
+            try w.write(
+                Canonical.job(
+                    extra: #""fail_on": "never", "alerts": {"rules": {"input_freshness": false}, "receivers": [{"name": "hook", "type": "webhook", "url": "\#(receiver.url("ok"))", "secret_env": "TW_HOOK_SECRET"}]}"#),
+                to: "Jobs/audit.json")
+            try w.tierwatch(["run", "audit", "--period", "2026-11-21", "--now", "2026-11-23T06:00:00Z", "--no-deliver"], environment: Self.environment)
+            let downgraded = try runProcess("/usr/bin/sqlite3", [w.state, sql])
+            #expect(downgraded.status == 0, "\(downgraded.stderr)")
+            #expect(try Self.sql(w.state, "PRAGMA user_version") == [String(version)])
+            let run = try w.tierwatch(["run", "audit", "--period", "2026-11-22", "--now", "2026-11-23T06:00:00Z"], environment: Self.environment)
+            let history = try w.tierwatch(["history", "audit"]).stdout
+            let migrated = try Self.sql(w.state, "PRAGMA user_version") == ["3"]
+            let intact = try Self.integrity(w.state) == "ok"
+            let ok = (run.status == 0 || run.status == 1) && migrated && history.contains("2026-11-21") && history.contains("2026-11-22")
+                && receiver.requests.count == 1 && intact
+            #expect(ok, "schema \(version): run \(run.status) \(run.stderr), history \(history), \(receiver.requests.count) webhook(s)")
+            if ok { survived += 1 }
+        }
+        ReliabilityTable.record("state database of an older schema (1, 2)", tries: downgrades.count, survived: survived, lost: downgrades.count - survived)
+    }
+
+    @Test("a corrupt gzip input: a clear error naming the file, no report half-written")
+    func corruptGzip() throws {
+        let w = try Workspace()
+        try smallDataSet(w, events: cleanEvents, consents: [grantS1])
+        try w.write(Canonical.job(extra: #""fail_on": "never""#), to: "Jobs/gz.json")
+        let good = try runProcess("/usr/bin/gzip", ["-k", w.jobs + "/data/events.csv"])
+        #expect(good.status == 0)
+        try FileManager.default.removeItem(atPath: w.jobs + "/data/events.csv")
+        // Flip bytes in the middle of the deflate stream; the gzip CRC no longer matches.
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: w.jobs + "/data/events.csv.gz")))
+        for index in stride(from: 20, to: min(bytes.count - 8, 60), by: 3) { bytes[index] ^= 0x5A }
+        try Data(bytes).write(to: URL(fileURLWithPath: w.jobs + "/data/events.csv.gz"))
+        let run = try w.tierwatch(["run", "gz", "--period", "2026-11-22", "--now", "2026-11-23T06:00:00Z"])
+        let clear = run.status != 0 && run.status < 128 && run.stderr.contains("events.csv.gz")
+        #expect(clear, "\(run.status) \(run.stderr)")
+        #expect(!w.exists("Reports/gz/2026-11-22/metrics_by_tier.csv"), "no report from a corrupt input")
+        #expect(Self.visibleTemporaries(w.reports).isEmpty)
+        ReliabilityTable.record("corrupt gzip input", tries: 1, survived: clear ? 1 : 0, lost: 0)
+    }
+}
