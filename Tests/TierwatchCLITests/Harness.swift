@@ -82,6 +82,37 @@ final class Workspace {
             directory: root, timeout: timeout)
     }
 
+    /// Starts `tierwatch` with this workspace's folders and returns at once (output
+    /// discarded), for tests that kill it or race it.
+    func start(_ arguments: [String], environment: [String: String] = ["TIERWATCH_PSEUDONYM_KEY": "test-key"]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tierwatchBinary)
+        process.arguments = arguments + ["--jobs", jobs, "--reports", reports, "--state", state]
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// A generated week (`tierwatch generate`, seed 11, from 2026-11-16) and the weekly job
+    /// `big` over it; `extra` adds members to the job (e.g. `"alerts": {...}`).
+    static func generatedWeek(events: Int, extra: String = "") throws -> Workspace {
+        let w = try Workspace()
+        let generated = try runProcess(
+            tierwatchBinary,
+            ["generate", "--out", w.jobs + "/data", "--events", String(events), "--days", "7", "--start", "2026-11-16", "--seed", "11"])
+        #expect(generated.status == 0, "\(generated.stderr)")
+        try w.write(
+            """
+            {"schemaVersion": 1, "period": "weekly", "timezone": "Europe/Stockholm",
+             "inputs": {"events": {"path": "data/events/events-*.csv"}, "consents": {"path": "data/consents.csv"},
+                        "erasures": {"path": "data/erasures.csv"}, "surveys": {"path": "data/surveys.csv"}},
+             "currency": {"reporting": "EUR", "rates": {"SEK": 0.087, "GBP": 1.15, "USD": 0.92}}, "fail_on": "never"\(extra.isEmpty ? "" : ", " + extra)}
+            """, to: "Jobs/big.json")
+        return w
+    }
+
     func write(_ text: String, to relative: String) throws {
         let path = root + "/" + relative
         try FileManager.default.createDirectory(

@@ -51,21 +51,9 @@ struct ReliabilityTests {
     /// written) and a webhook receiver; the job's reports are big enough that a run takes a
     /// measurable time.
     func generatedJob(events: Int, receiver: WebhookReceiver) throws -> Workspace {
-        let w = try Workspace()
-        let generated = try runProcess(
-            tierwatchBinary,
-            ["generate", "--out", w.jobs + "/data", "--events", String(events), "--days", "7", "--start", "2026-11-16", "--seed", "11"])
-        #expect(generated.status == 0, "\(generated.stderr)")
-        try w.write(
-            """
-            {"schemaVersion": 1, "period": "weekly", "timezone": "Europe/Stockholm",
-             "inputs": {"events": {"path": "data/events/events-*.csv"}, "consents": {"path": "data/consents.csv"},
-                        "erasures": {"path": "data/erasures.csv"}, "surveys": {"path": "data/surveys.csv"}},
-             "currency": {"reporting": "EUR", "rates": {"SEK": 0.087, "GBP": 1.15, "USD": 0.92}}, "fail_on": "never",
-             "alerts": {"rules": {"input_freshness": false},
-                        "receivers": [{"name": "hook", "type": "webhook", "url": "\(receiver.url("ok"))", "secret_env": "TW_HOOK_SECRET"}]}}
-            """, to: "Jobs/big.json")
-        return w
+        try Workspace.generatedWeek(
+            events: events,
+            extra: #""alerts": {"rules": {"input_freshness": false}, "receivers": [{"name": "hook", "type": "webhook", "url": "\#(receiver.url("ok"))", "secret_env": "TW_HOOK_SECRET"}]}"#)
     }
 
     static let environment = ["TIERWATCH_PSEUDONYM_KEY": "test-key", "TW_HOOK_SECRET": WebhookReceiver.secret]
@@ -119,15 +107,9 @@ struct ReliabilityTests {
         var survived = 0
         var broken: [String] = []
         for attempt in 0..<tries {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: tierwatchBinary)
-            process.arguments = arguments + ["--jobs", w.jobs, "--reports", w.reports, "--state", w.state]
-            process.environment = Self.environment
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
             // Spread over the whole run: reading, computing, writing, recording, the outbox.
             let delay = instants.next() * duration * 1.1
-            try process.run()
+            let process = try w.start(arguments, environment: Self.environment)
             usleep(useconds_t(delay * 1_000_000))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
@@ -201,13 +183,7 @@ struct ReliabilityTests {
         let batch = Double(queued.count) * 0.3
         var survived = 0
         for _ in 0..<tries {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: tierwatchBinary)
-            process.arguments = ["deliver", "--now", "2026-12-06T06:00:00Z", "--jobs", w.jobs, "--reports", w.reports, "--state", w.state]
-            process.environment = Self.environment
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try w.start(["deliver", "--now", "2026-12-06T06:00:00Z"], environment: Self.environment)
             usleep(useconds_t(instants.next() * batch * 1_000_000))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
@@ -239,13 +215,7 @@ struct ReliabilityTests {
         let tries = ReliabilityScale.tries(test: 2, full: 10)
         var survived = 0
         for _ in 0..<tries {
-            let first = Process()
-            first.executableURL = URL(fileURLWithPath: tierwatchBinary)
-            first.arguments = arguments + ["--jobs", w.jobs, "--reports", w.reports, "--state", w.state]
-            first.environment = Self.environment
-            first.standardOutput = FileHandle.nullDevice
-            first.standardError = FileHandle.nullDevice
-            try first.run()
+            let first = try w.start(arguments, environment: Self.environment)
             // Wait until the first holds the lock, then start the second.
             let lock = w.root + "/state/locks/big.lock"
             let deadline = Date().addingTimeInterval(20)

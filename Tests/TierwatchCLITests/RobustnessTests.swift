@@ -3,26 +3,9 @@ import Testing
 
 @Suite("Crashes, browsers and bundled data", .serialized)
 struct RobustnessTests {
-    /// A job over a generated data set large enough that a run takes a noticeable time.
-    func generatedWorkspace(events: Int) throws -> Workspace {
-        let w = try Workspace()
-        let generated = try runProcess(
-            tierwatchBinary,
-            ["generate", "--out", w.jobs + "/data", "--events", String(events), "--days", "7", "--start", "2026-11-16", "--seed", "11"])
-        #expect(generated.status == 0, "\(generated.stderr)")
-        try w.write(
-            """
-            {"schemaVersion": 1, "period": "weekly", "timezone": "Europe/Stockholm",
-             "inputs": {"events": {"path": "data/events/events-*.csv"}, "consents": {"path": "data/consents.csv"},
-                        "erasures": {"path": "data/erasures.csv"}, "surveys": {"path": "data/surveys.csv"}},
-             "currency": {"reporting": "EUR", "rates": {"SEK": 0.087, "GBP": 1.15, "USD": 0.92}}, "fail_on": "never"}
-            """, to: "Jobs/big.json")
-        return w
-    }
-
     @Test("killing runs at any moment leaves the previous reports intact and the next run correct")
     func killAtAnyMoment() throws {
-        let w = try generatedWorkspace(events: 300_000)
+        let w = try Workspace.generatedWeek(events: 300_000)
         let first = try w.tierwatch(["run", "big", "--period", "2026-W47"])
         #expect(first.status == 1, "\(first.stderr)")
         let good = try w.snapshot("Reports/big/2026-W47")
@@ -32,13 +15,7 @@ struct RobustnessTests {
         try w.tierwatch(["run", "big", "--period", "2026-W47"])
         let duration = Date().timeIntervalSince(started)
         for step in 0..<8 {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: tierwatchBinary)
-            process.arguments = ["run", "big", "--period", "2026-W47", "--jobs", w.jobs, "--reports", w.reports, "--state", w.state]
-            process.environment = ["TIERWATCH_PSEUDONYM_KEY": "test-key"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try w.start(["run", "big", "--period", "2026-W47"])
             usleep(useconds_t(duration * Double(step) / 8 * 1_000_000) + 5_000)
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()

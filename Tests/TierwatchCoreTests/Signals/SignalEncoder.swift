@@ -176,14 +176,17 @@ struct USNatBuilder {
         w.int(version, 6)
         for value in notices + optOuts + sensitive + child + [personal] + mspa { w.int(value, 2) }
         var text = w.base64url()
-        if let gpc {
-            var sub = BitWriter()
-            sub.int(1, 2)
-            sub.bool(gpc)
-            text += "." + sub.base64url()
-        }
+        if let gpc { text += "." + gpcSubSection(gpc) }
         return text
     }
+}
+
+/// The GPC sub-section of a US section: `SubsectionType` 1, then the flag.
+func gpcSubSection(_ flag: Bool) -> String {
+    var sub = BitWriter()
+    sub.int(1, 2)
+    sub.bool(flag)
+    return sub.base64url()
 }
 
 /// A GPP header for the given section ids (each a single entry, offsets from the previous).
@@ -232,12 +235,7 @@ struct USSectionBuilder {
             for value in value(field) { w.int(value, 2) }
         }
         var text = w.base64url()
-        if let gpc {
-            var sub = BitWriter()
-            sub.int(1, 2)
-            sub.bool(gpc)
-            text += "." + sub.base64url()
-        }
+        if let gpc { text += "." + gpcSubSection(gpc) }
         if let sensitiveSubSection {
             var sub = BitWriter()
             for value in sensitiveSubSection { sub.int(value, 2) }
