@@ -74,6 +74,7 @@ http_root = os.path.join(work, "http")
 http_log = os.path.join(work, "http-requests.jsonl")
 log_lock = threading.Lock()
 flaky_seen = set()
+changing_seen = set()
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -142,6 +143,29 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 flaky_seen.add(key)
                 return self.answer(503, b"try later\n")
             return self.serve_file(key)
+        if parts[0] == "changing":
+            # /changing/<file>: the first answer promises all of <file> but breaks off half-way;
+            # from then on the file has changed to <file>.v2 (a new ETag). A Range request
+            # without a matching If-Range gets a slice of the new file, as from a real server,
+            # so a client that resumes blindly splices two versions.
+            key = "/".join(parts[1:])
+            old = open(os.path.join(http_root, key), "rb").read()
+            if key not in changing_seen:
+                changing_seen.add(key)
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(old)))
+                self.send_header("ETag", '"v1"')
+                self.end_headers()
+                self.wfile.write(old[: len(old) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+                return
+            new = open(os.path.join(http_root, key + ".v2"), "rb").read()
+            wanted = self.headers.get("Range", "")
+            if wanted.startswith("bytes=") and self.headers.get("If-Range") in (None, '"v2"'):
+                start = int(wanted[6:].split("-")[0] or 0)
+                return self.answer(206, new[start:], [("ETag", '"v2"'), ("Content-Range", "bytes %d-%d/%d" % (start, len(new) - 1, len(new)))])
+            return self.answer(200, new, [("ETag", '"v2"')])
         if parts[0] == "pages":
             # /pages/<folder>/<file>: the files of <folder> in name order, each linking to the next.
             folder = os.path.join(http_root, parts[1])

@@ -598,3 +598,40 @@ extension ReliabilityTests {
         ReliabilityTable.record("corrupt gzip input", tries: 1, survived: clear ? 1 : 0, lost: 0)
     }
 }
+
+extension ReliabilityTests {
+    @Test("an HTTPS export that breaks off and has changed by the retry is read whole from the new version, never spliced")
+    func remoteInputChangesBetweenRetries() throws {
+        let servers = try RemoteServers.get()
+        let w = try Workspace()
+        let name = "changing-" + UUID().uuidString.prefix(8) + "/events.csv"
+        let before = [Canonical.eventsHeader] + cleanEvents
+        let after = [Canonical.eventsHeader] + cleanEvents + (0..<40).map { "x\($0),2026-11-22T15:00:00Z,s1,c1,Autumn,one_to_many,email,open,,,device,personalization,EU" }
+        let newBytes = Data((after.joined(separator: "\n") + "\n").utf8)
+        try servers.put(Data((before.joined(separator: "\n") + "\n").utf8), at: name, root: servers.httpRoot)
+        try servers.put(newBytes, at: name + ".v2", root: servers.httpRoot)
+        try smallDataSet(w, events: [], consents: [grantS1])
+        try w.write(
+            """
+            {"schemaVersion": 1, "period": "daily", "timezone": "UTC",
+             "inputs": {"events": {"path": "\(servers.httpsBase)/changing/\(name)", "headers": {"Authorization": "Bearer ${EXPORT_TOKEN}"},
+                                   "ca_file": "\(servers.caFile)", "retry_delay_seconds": 0, "retries": 2},
+                        "consents": {"path": "data/consents.csv"}},
+             "fail_on": "never", "outputs": {"small_cell_k": 0}}
+            """, to: "Jobs/audit.json")
+        let run = try w.tierwatch(["run", "audit", "--period", "2026-11-22", "--now", "2026-11-23T06:00:00Z"], environment: servers.environment)
+        var whole = false
+        if run.status == 0 || run.status == 1 {
+            let manifest = try JSONSerialization.jsonObject(with: Data(try w.read("Reports/audit/2026-11-22/manifest.json").utf8)) as? [String: Any]
+            let events = (manifest?["inputs"] as? [[String: Any]])?.first { $0["input"] as? String == "events" }
+            let digest = try runProcess("/usr/bin/sha256sum", [servers.httpRoot + "/" + name + ".v2"]).stdout.prefix(64)
+            whole = events?["rows"] as? Int == after.count - 1 && events?["sha256"] as? String == String(digest)
+            #expect(whole, "read \(events ?? [:]); the new version has \(after.count - 1) rows")
+        } else {
+            // Refusing is also sound, if it says why.
+            whole = run.stderr.contains("events")
+            #expect(whole, "\(run.status) \(run.stderr)")
+        }
+        ReliabilityTable.record("remote input changed between retries", tries: 1, survived: whole ? 1 : 0, lost: whole ? 0 : 1)
+    }
+}
