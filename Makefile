@@ -3,11 +3,13 @@
 #   make test    run the whole test suite
 #   make bench   the weekly job on 1M generated events: events/s, MB/s, peak memory
 #   make bench-compare   the same job in Tierwatch and in DuckDB on 1M and 10M events
+#   make reliability     attack a release build (kills, full disks, failing receivers, fuzzing): a table
+#   make fuzz SECONDS=N  fuzz every parser with libFuzzer for N seconds each (TARGET=tcstring for one)
 # Each installs the Debian packages it needs when they are missing (via sudo when not root).
 
 SWIFT ?= swift
 BUILD_DEBS := libsqlite3-dev libssl-dev zlib1g-dev libcurl4-openssl-dev
-TEST_DEBS := $(BUILD_DEBS) python3 python3-pip gzip chromium openssh-server openssh-client
+TEST_DEBS := $(BUILD_DEBS) python3 python3-pip gzip chromium openssh-server openssh-client sqlite3 time
 BENCH_DEBS := $(BUILD_DEBS) time
 
 define install_debs
@@ -20,7 +22,7 @@ define install_debs
 	fi
 endef
 
-.PHONY: demo test bench bench-compare deps test-deps bench-deps release screenshots
+.PHONY: demo test bench bench-compare deps test-deps bench-deps release screenshots reliability fuzz
 
 deps:
 	$(call install_debs,$(BUILD_DEBS))
@@ -51,6 +53,24 @@ demo: release
 test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	@# Every fuzz seed and every input a fuzzer ever crashed on, through the normal build...
+	@.build/debug/TierwatchFuzz --all Tests/Fuzz/Seeds Tests/Fuzz/Regressions 2>.build/fuzz-replay.log || \
+	  { tail -3 .build/fuzz-replay.log; exit 1; }
+	@# ...and a short, reproducible libFuzzer run (fixed seed and count) of the signal decoders.
+	@Tests/Fuzz/fuzz.sh --runs 20000 tcstring gppstring usprivacy gpc
+
+# Each parser under libFuzzer for SECONDS seconds (Tests/Fuzz/fuzz.sh; TARGET= names one).
+SECONDS ?= 30
+TARGET ?=
+fuzz: deps
+	@Tests/Fuzz/fuzz.sh --seconds $(SECONDS) $(TARGET)
+
+# The reliability suite at its documented counts against a release build, plus every fuzz
+# target for FUZZ_RUNS executions; prints tries / survived / lost per attack.
+FUZZ_RUNS ?= 100000
+reliability: test-deps release
+	$(SWIFT) build --build-tests
+	@Tests/Support/reliability.sh $(SWIFT) $(CURDIR)/.build/release/tierwatch $(FUZZ_RUNS)
 
 # Screenshots of the sample reports for the README (Tests/Screenshots/*.png), made with headless Chromium.
 SHOTS := .build/screenshots

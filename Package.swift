@@ -38,6 +38,9 @@ let package = Package(
         ),
         // argv -> invocation -> runner -> exit status.
         .executableTarget(name: "tierwatch", dependencies: ["TierwatchCore"], swiftSettings: strictSettings),
+        // libFuzzer targets for the parsers (Tests/Fuzz/fuzz.sh builds it with -DFUZZING and the
+        // fuzzer sanitizer); the normal build is a replay tool for the seeds and regressions.
+        .executableTarget(name: "TierwatchFuzz", dependencies: ["TierwatchCore"], swiftSettings: strictSettings),
 
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], swiftSettings: strictSettings),
         .testTarget(name: "DigestsTests", dependencies: ["Digests"], swiftSettings: strictSettings),

@@ -48,6 +48,10 @@ struct FieldParsersTests {
     static let moneyCases: [(String, Int64?)] = [
         ("12", 12_000_000), ("12.5", 12_500_000), ("0.000001", 1), (".5", 500_000), ("-3.25", -3_250_000),
         ("19.990000", 19_990_000), ("1.2345678", nil), ("1e3", nil), ("1,000", nil), ("", nil), ("abc", nil), ("1.", nil),
+        // The largest whole part, and digit runs that would overflow Int64 while being read
+        // (the fuzz regression Tests/Fuzz/Regressions/fields/micros-22-digits-overflow).
+        ("999999999999.999999", 999_999_999_999_999_999), ("1000000000000", nil), ("0666666666666666666662", nil),
+        ("999999999999999999999999", nil), ("1.99999999999999999999", nil), ("-99999999999999999999999", nil),
     ]
 
     @Test("reads decimals exactly into micro-units", arguments: moneyCases)

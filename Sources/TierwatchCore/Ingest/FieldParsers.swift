@@ -161,7 +161,10 @@ package enum FieldParsers {
         }
         var whole: Int64 = 0
         var digits = 0
+        // The digit limits are checked as digits arrive: 24 characters of digits would
+        // overflow Int64 before the check after the loops (found by the `fields` fuzz target).
         while i < s.count, s[i] >= 0x30, s[i] <= 0x39 {
+            guard digits < 12 else { return nil }
             whole = whole * 10 + Int64(s[i] - 0x30)
             digits += 1
             i += 1
@@ -171,6 +174,7 @@ package enum FieldParsers {
         if i < s.count && s[i] == 0x2E {
             i += 1
             while i < s.count, s[i] >= 0x30, s[i] <= 0x39 {
+                guard fractionDigits < 6 else { return nil }
                 fraction = fraction * 10 + Int64(s[i] - 0x30)
                 fractionDigits += 1
                 i += 1

@@ -122,6 +122,16 @@ struct USSectionTests {
         list.append(("usmd with the draft's section header", gppHeader([24]) + "~" + draft.base64url() + "AAAA", .unsupportedVersion, "public-comment draft"))
         list.append(("section id 3 in the header", gppHeader([3]) + "~BAAA", .malformed, "header itself"))
         list.append(("fewer sections than the header lists", gppHeader([7, 8]) + "~" + USSectionBuilder("usnat").encode(), .malformed, "lists 2 section(s) (7, 8)"))
+        // A range of 100 million ids in a few bytes (the gppstring fuzz target's finding):
+        // refused before anything is allocated for it.
+        var huge = BitWriter()
+        huge.int(3, 6)
+        huge.int(1, 6)
+        huge.int(1, 12)
+        huge.bool(true)
+        huge.fibonacci(1)
+        huge.fibonacci(100_000_000)
+        list.append(("a header range of 100 million ids", huge.base64url() + "~BAAA", .malformed, "more section ids than"))
         return list
     }()
 

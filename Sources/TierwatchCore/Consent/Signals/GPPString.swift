@@ -17,7 +17,11 @@ package struct GPPString: Sendable, Equatable {
     package func usSection(_ name: String) -> USSection? { usSections.first { $0.name == name } }
 
     /// Decodes the header alone: the GPP version and the section ids, in string order.
-    package static func header(_ text: Substring) throws(SignalRejection) -> (version: Int, sectionIDs: [Int]) {
+    ///
+    /// A Fibonacci range can name hundreds of millions of ids in a few bytes, so the ids
+    /// are counted before they are expanded: more than `maximumSections` is refused (a whole
+    /// string passes the number of sections it carries).
+    package static func header(_ text: Substring, maximumSections: Int = 1024) throws(SignalRejection) -> (version: Int, sectionIDs: [Int]) {
         var header = try BitReader(base64url: text, context: "GPP header")
         let type = try header.int(6, "Type")
         guard type == 3 else {
@@ -34,6 +38,10 @@ package struct GPPString: Sendable, Equatable {
             let isRange = try header.bool("Sections entry \(entry) IsRange")
             let start = last + (try header.fibonacci("Sections entry \(entry) start offset"))
             let end = isRange ? start + (try header.fibonacci("Sections entry \(entry) end offset")) : start
+            guard end - start < maximumSections - ids.count else {
+                throw SignalRejection(
+                    .malformed, "the GPP header lists more section ids than the \(maximumSections) section(s) the string can hold (entry \(entry): \(start)-\(end))")
+            }
             ids.append(contentsOf: start...end)
             last = end
         }
@@ -61,7 +69,9 @@ package struct GPPString: Sendable, Equatable {
         let value = text.trimmingSpaces
         guard !value.isEmpty else { throw SignalRejection(.empty, "the GPP string is empty") }
         let parts = value.split(separator: "~", omittingEmptySubsequences: false)
-        let (version, ids) = try header(parts[0])
+        // Bounded by the sections present (with room to spare, so that a header listing a few
+        // more or fewer than the string carries gets the count message below).
+        let (version, ids) = try header(parts[0], maximumSections: parts.count + 64)
         guard parts.count - 1 == ids.count else {
             throw SignalRejection(
                 .malformed, "the GPP header lists \(ids.count) section(s) (\(ids.map(String.init).joined(separator: ", "))) but the string has \(parts.count - 1)")
