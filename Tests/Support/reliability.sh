@@ -29,7 +29,7 @@ if [ -x Tests/Fuzz/fuzz.sh ]; then
 fi
 
 elapsed=$(( $(date +%s) - started ))
-printf '\n%-78s %6s %9s %5s\n' "attack" "tries" "survived" "lost"
-awk -F '\t' '{ printf "%-78s %6d %9d %5d\n", $1, $2, $3, $4; lost += $4 } END { printf "\n%d attacks, %d lost\n", NR, lost; if (lost > 0) exit 1 }' "$table" || status=1
+printf '\n%-84s %6s %9s %5s\n' "attack" "tries" "survived" "lost"
+awk -F '\t' '{ printf "%-84s %6d %9d %5d\n", $1, $2, $3, $4; lost += $4 } END { printf "\n%d attacks, %d lost\n", NR, lost; if (lost > 0) exit 1 }' "$table" || status=1
 printf 'took %d s on %s cores (%s)\n' "$elapsed" "$(nproc)" "$(git rev-parse --short HEAD 2>/dev/null)"
 exit $status
