@@ -34,6 +34,8 @@ test-deps:
 	@# The reference Standard Webhooks library verifies every signature in the alert tests.
 	@python3 -c "import standardwebhooks" 2>/dev/null || python3 -m pip install --quiet standardwebhooks 2>/dev/null || \
 	  python3 -m pip install --quiet --break-system-packages standardwebhooks
+	@# csvw is the independent CSVW validator of the CSV metadata (Tests/Support/csvw_check.py).
+	@python3 -c "import csvw" 2>/dev/null || python3 -m pip install --quiet csvw 2>/dev/null || python3 -m pip install --quiet --break-system-packages csvw
 	@# SciPy is the independent oracle of the uplift statistics (Tests/Support/uplift_oracle.py).
 	@python3 -c "import scipy.stats" 2>/dev/null || python3 -m pip install --quiet scipy || python3 -m pip install --quiet --break-system-packages scipy
 	@# Remote inputs and mail: moto is the S3 endpoint (it checks SigV4), aiosmtpd captures mail,

@@ -260,10 +260,13 @@ broken AS (
     count(*) FILTER (WHERE is_checked) AS checked_violating,
     {", ".join(f"count(*) FILTER (WHERE {r}) AS {r}" for r in RULES)}
   FROM violating {GROUP})
-SELECT t.name AS tier, coalesce(uses, 0) AS uses, coalesce(checked_uses, 0) AS checked_uses,
-  coalesce(violating_uses, 0) AS violating_uses, coalesce(violations, 0) AS violations,
+SELECT t.name AS tier, coalesce(uses, 0) AS uses, coalesce(checked_uses, 0) AS uses_requiring_consent,
+  coalesce(violating_uses, 0) AS violating_uses, coalesce(checked_violating, 0) AS violating_uses_requiring_consent,
+  coalesce(violations, 0) AS violations,
   CASE WHEN coalesce(checked_uses, 0) = 0 THEN NULL ELSE
-    round(1 - coalesce(checked_violating, 0)::DECIMAL(38,10) / checked_uses, 6) END AS consent_coverage,
+    round(1 - coalesce(checked_violating, 0)::DECIMAL(38,10) / checked_uses, 6) END AS coverage_of_required,
+  CASE WHEN coalesce(uses, 0) = 0 THEN NULL ELSE
+    round(1 - coalesce(violating_uses, 0)::DECIMAL(38,10) / uses, 6) END AS coverage_of_all,
   {", ".join(f"coalesce({r}, 0) AS {r}" for r in RULES)}
 FROM (VALUES {tiers_values}) t(name, ord) LEFT JOIN totals ON totals.grp = t.name LEFT JOIN broken ON broken.grp = t.name
 ORDER BY t.ord

@@ -43,7 +43,7 @@ struct ErasureTests {
         #expect(rejected.contains("erasures,data/dsr.csv,6,type,\"expected one of erasure, access"), "\(rejected)")
         #expect(rejected.contains("erasures,data/dsr.csv,7,fulfilled_at,is empty; a fulfilled request needs its fulfilment time"))
         let privacy = try w.read("Reports/dsr/2026-11-22/privacy_by_tier.csv")
-        #expect(privacy.hasPrefix("tier,uses,checked_uses,violating_uses,violations,consent_coverage,after_erasure,"))
+        #expect(privacy.hasPrefix("tier,uses,uses_requiring_consent,violating_uses,violating_uses_requiring_consent,violations,coverage_of_required,coverage_of_all,after_erasure,"))
         #expect(privacy.split(whereSeparator: \.isNewline)[0].hasSuffix(",category_not_allowed,resurrection"))
     }
 

@@ -67,10 +67,7 @@ package struct ViolationEntry {
 /// A run logs a few hundred thousand violations at 10M events, so rows are written from
 /// the input's bytes and counted in arrays; only evidence becomes strings.
 package final class ViolationLog {
-    package static let header = [
-        "event_id", "occurred_at", "rule", "severity", "tier", "jurisdiction", "campaign_id", "purpose", "subject",
-        "consent_state", "detail",
-    ]
+    package static let header = CSVTable.violations.header
     private let writer: CSVWriter
     private let evidenceLimit: Int
     package private(set) var evidence: [ConsentRule: [ViolationRow]] = [:]

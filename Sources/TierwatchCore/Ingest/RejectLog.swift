@@ -30,7 +30,7 @@ package struct RefusedSignal: Hashable, Sendable, Comparable {
 
 /// `rejected.csv`: every row that could not be read, with file, line and reason.
 package final class RejectLog {
-    package static let header = ["input", "file", "line", "field", "reason", "value"]
+    package static let header = CSVTable.rejected.header
     private let writer: CSVWriter
     /// Rejected rows per input, and the first reasons (for error messages).
     package private(set) var counts: [InputKind: Int] = [:]

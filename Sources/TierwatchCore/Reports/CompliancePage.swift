@@ -39,18 +39,22 @@ enum CompliancePage {
                 [$0.name, $0.severity.name, String(all.byRule[$0.rawValue]), $0.legalBasis].map(HTMLPage.escape)
             }, numeric: [2])
 
+        // Both coverage figures: a regulator asks about the uses that needed consent, and
+        // about every use of personal data (after_erasure and category rules apply to all).
         func coverageRow(_ label: String, _ p: PrivacyTotals) -> [String] {
             [label, String(p.uses), String(p.checkedUses), String(p.violatingUses), String(p.violations),
-             HTMLReports.percent(p.checkedUses - p.violatingCheckedUses, p.checkedUses)]
+             HTMLReports.percent(p.checkedUses - p.violatingCheckedUses, p.checkedUses),
+             HTMLReports.percent(p.uses - p.violatingUses, p.uses)]
         }
-        let coverageHeaders = [l.uses, l.checkedUses, l.violatingUses, l.violations, l.coverage]
+        let coverageHeaders = [l.uses, l.checkedUses, l.violatingUses, l.violations, l.coverageOfRequired, l.coverageOfAll]
         page.table(
             caption: l.coverageByTier, headers: [l.tier] + coverageHeaders,
             rows: Tier.allCases.map { coverageRow($0.label, figures.privacyByTier[$0.rawValue]) } + [coverageRow(l.allTiers, all)])
         let jurisdictions = model.job.policy.jurisdictions
         page.table(
             caption: l.coverageByJurisdiction, headers: [l.jurisdiction] + coverageHeaders,
-            rows: jurisdictions.enumerated().map { coverageRow($1.code, figures.privacyByJurisdiction[$0]) })
+            rows: jurisdictions.enumerated().map { coverageRow($1.code, figures.privacyByJurisdiction[$0]) }
+                + [coverageRow(l.all, figures.privacyByJurisdiction[jurisdictions.count])])
         let top = figures.violationsByCampaign.sorted {
             ($1.value, figures.campaignIDs[Int($0.key)]) < ($0.value, figures.campaignIDs[Int($1.key)])
         }.prefix(10)

@@ -47,6 +47,8 @@ package struct ReportLabels: Sendable {
     var controlGroup, liftShort: String
     /// {1} consents rows whose signal was refused (they grant nothing).
     var refusedSignals, signalColumn, signalReason: String
+    /// The two coverage figures: of the uses that need consent, and of every use.
+    var coverageOfRequired, coverageOfAll: String
 
     /// Replaces `{1}`, `{2}` … with `values`.
     static func fill(_ template: String, _ values: String...) -> String {
@@ -93,12 +95,13 @@ package struct ReportLabels: Sendable {
         topCampaigns: "Campaigns with the most violations", campaign: "Campaign", name: "Name", evidence: "Evidence",
         evidenceIntro: "The first {1} violations of each rule; all of them are in {2}. Subjects are pseudonymised.",
         legalBasis: "Legal basis", inputQuality: "Input quality", coverageByTier: "Consent coverage by tier",
-        coverageByJurisdiction: "Consent coverage by jurisdiction", uses: "Uses", checkedUses: "Checked uses",
+        coverageByJurisdiction: "Consent coverage by jurisdiction", uses: "Uses", checkedUses: "Uses requiring consent",
         violatingUses: "Violating uses", violationTrend: "Violations over the last 8 periods", none: "None.",
         firstOf: "first {1} of {2}", rejectedRows: "{1} rejected rows are listed with their reasons in {2}.",
         responses: "responses", levelLow: "few", levelMedium: "some", levelHigh: "many", levelNone: "none", controlGroup: "Control", liftShort: "Lift",
         refusedSignals: "{1} consent signals were refused and grant nothing. A consent platform that emits such signals is itself a finding: each row is in {2} with its reason.",
-        signalColumn: "Signal column", signalReason: "Reason")
+        signalColumn: "Signal column", signalReason: "Reason",
+        coverageOfRequired: "Coverage of uses requiring consent", coverageOfAll: "Coverage of all uses")
 
     static let swedish = ReportLabels(
         executiveTitle: "Personaliseringspyramiden — sammanfattning för ledningen", complianceTitle: "Samtyckeskontroll — efterlevnadsrapport",
@@ -138,12 +141,13 @@ package struct ReportLabels: Sendable {
         topCampaigns: "Kampanjer med flest överträdelser", campaign: "Kampanj", name: "Namn", evidence: "Bevis",
         evidenceIntro: "De första {1} överträdelserna per regel; alla finns i {2}. Personerna är pseudonymiserade.",
         legalBasis: "Rättslig grund", inputQuality: "Indatakvalitet", coverageByTier: "Samtyckestäckning per nivå",
-        coverageByJurisdiction: "Samtyckestäckning per jurisdiktion", uses: "Användningar", checkedUses: "Kontrollerade användningar",
+        coverageByJurisdiction: "Samtyckestäckning per jurisdiktion", uses: "Användningar", checkedUses: "Användningar som kräver samtycke",
         violatingUses: "Användningar med överträdelse", violationTrend: "Överträdelser de senaste 8 perioderna", none: "Inga.",
         firstOf: "första {1} av {2}", rejectedRows: "{1} avvisade rader listas med orsak i {2}.",
         responses: "svar", levelLow: "få", levelMedium: "några", levelHigh: "många", levelNone: "inga", controlGroup: "Kontroll", liftShort: "Lyft",
         refusedSignals: "{1} samtyckessignaler avvisades och ger inget samtycke. En samtyckesplattform som skickar sådana signaler är i sig ett fynd: varje rad finns i {2} med sin orsak.",
-        signalColumn: "Signalkolumn", signalReason: "Orsak")
+        signalColumn: "Signalkolumn", signalReason: "Orsak",
+        coverageOfRequired: "Täckning av användningar som kräver samtycke", coverageOfAll: "Täckning av alla användningar")
 
     static let russian = ReportLabels(
         executiveTitle: "Пирамида персонализации — сводка для руководства", complianceTitle: "Проверка согласий — отчёт о соответствии",
@@ -183,10 +187,11 @@ package struct ReportLabels: Sendable {
         topCampaigns: "Кампании с наибольшим числом нарушений", campaign: "Кампания", name: "Название", evidence: "Доказательства",
         evidenceIntro: "Первые {1} нарушений каждого правила; все они в {2}. Субъекты псевдонимизированы.",
         legalBasis: "Правовое основание", inputQuality: "Качество входных данных", coverageByTier: "Покрытие согласием по уровням",
-        coverageByJurisdiction: "Покрытие согласием по юрисдикциям", uses: "Использования", checkedUses: "Проверенные использования",
+        coverageByJurisdiction: "Покрытие согласием по юрисдикциям", uses: "Использования", checkedUses: "Использования, требующие согласия",
         violatingUses: "Использования с нарушением", violationTrend: "Нарушения за последние 8 периодов", none: "Нет.",
         firstOf: "первые {1} из {2}", rejectedRows: "Отклонённые строки ({1}) перечислены с причинами в {2}.",
         responses: "ответов", levelLow: "мало", levelMedium: "есть", levelHigh: "много", levelNone: "нет", controlGroup: "Контроль", liftShort: "Прирост",
         refusedSignals: "Отклонено сигналов согласия: {1}; они не дают согласия. Платформа согласия, отправляющая такие сигналы, — сама по себе находка: каждая строка с причиной есть в {2}.",
-        signalColumn: "Столбец сигнала", signalReason: "Причина")
+        signalColumn: "Столбец сигнала", signalReason: "Причина",
+        coverageOfRequired: "Покрытие использований, требующих согласия", coverageOfAll: "Покрытие всех использований")
 }

@@ -34,17 +34,10 @@ package struct ReportModel {
             current: Self.tierRecords(figures, job: job).last!, period: period, history: history, k: Int64(job.smallCellK))
     }
 
-    package static let metricColumns = [
-        "delivered", "opens", "clicks", "conversions", "bounces", "unsubscribes", "holdouts", "reach", "engaged",
-        "open_rate", "ctr", "conversion_rate", "bounce_rate", "unsubscribe_rate", "engagement_rate", "currency",
-        "revenue", "aov", "revenue_per_delivery",
-    ]
-    package static let surveyColumns = [
-        "tier", "responses", "csat_responses", "csat_mean", "csat_pct", "nps_responses", "nps", "intrusive_responses",
-        "intrusive_pct",
-    ]
-    package static let privacyColumns =
-        ["uses", "checked_uses", "violating_uses", "violations", "consent_coverage"] + ConsentRule.allCases.map(\.name)
+    /// The metric columns after a group's key columns (`CSVColumns` holds their descriptions).
+    package static let metricColumns = CSVTable.metricColumns.map(\.name)
+    package static let surveyColumns = CSVTable.surveysByTier.header
+    package static let privacyColumns = CSVTable.privacyColumns.map(\.name)
 
     /// Revenue of `totals` per the job's currency settings, plus a warning when it cannot
     /// be combined into one figure.
@@ -83,16 +76,16 @@ package struct ReportModel {
         }
     }
 
-    /// The metric cells of one group, in `metricColumns` order.
     /// The metric cells of one group with its hidden figures replaced by the suppression
     /// marker: the whole row, or `reach`/`engaged` and `engagement_rate`.
     package func metricCells(
-        _ totals: EngagementTotals, hiddenRow: Bool, hiddenReach: Bool, hiddenEngaged: Bool, marker: String
+        _ totals: EngagementTotals, hiddenRow: Bool, hiddenReach: Bool, hiddenEngaged: Bool, marker: String,
+        precision: CSVPrecision = .friendly
     ) -> [CSVCell] {
         if hiddenRow {
             return Self.metricColumns.map { $0 == "currency" ? .plain("") : .plain(marker) }
         }
-        var cells = metricCells(totals)
+        var cells = metricCells(totals, precision: precision)
         if hiddenReach {
             cells[Self.metricColumns.firstIndex(of: "reach")!] = .plain(marker)
             cells[Self.metricColumns.firstIndex(of: "engagement_rate")!] = .plain(marker)
@@ -104,12 +97,14 @@ package struct ReportModel {
         return cells
     }
 
-    package func metricCells(_ totals: EngagementTotals) -> [CSVCell] {
+    /// The metric cells of one group, in `metricColumns` order.
+    package func metricCells(_ totals: EngagementTotals, precision: CSVPrecision = .friendly) -> [CSVCell] {
         let (revenue, _) = Self.revenue(totals, currencies: figures.currencies, settings: job.currency)
         let rate = { (n: Int64, d: Int64) in CSVCell.plain(FixedPoint.ratio(n, d, scale: 6)) }
+        // Revenue is a sum of micro-units: exact at 6 decimals.
         let money = { (n: Int64?, d: Int64) -> CSVCell in
             guard let n else { return .plain("") }
-            return .plain(FixedPoint.ratio(n, d * 1_000_000, scale: 2))
+            return .plain(FixedPoint.ratio(n, d * 1_000_000, scale: precision.money))
         }
         return [
             .plain(String(totals.delivered)), .plain(String(totals.opens)), .plain(String(totals.clicks)),
@@ -123,34 +118,45 @@ package struct ReportModel {
         ]
     }
 
-    package func surveyCells(_ s: SurveyTotals) -> [CSVCell] {
-        [
-            .plain(String(s.responses)), .plain(String(s.csatResponses)),
-            .plain(FixedPoint.ratio(s.csatSum, s.csatResponses, scale: 3)),
-            .plain(FixedPoint.ratio(s.csatSatisfied, s.csatResponses, times: 100, scale: 2)),
-            .plain(String(s.npsResponses)),
-            .plain(FixedPoint.ratio(s.promoters - s.detractors, s.npsResponses, times: 100, scale: 2)),
-            .plain(String(s.intrusiveResponses)),
-            .plain(FixedPoint.ratio(s.intrusiveYes, s.intrusiveResponses, times: 100, scale: 2)),
+    /// The survey cells of one group after `tier`, in `surveyColumns` order.
+    package func surveyCells(_ s: SurveyTotals, precision: CSVPrecision = .friendly) -> [CSVCell] {
+        let percent = { (n: Int64, d: Int64) in CSVCell.plain(FixedPoint.ratio(n, d, times: 100, scale: precision.percent)) }
+        return [
+            .plain(String(s.responses)), .plain(String(s.csatResponses)), .plain(String(s.csatSum)),
+            .plain(String(s.csatSatisfied)), .plain(FixedPoint.ratio(s.csatSum, s.csatResponses, scale: precision.mean)),
+            percent(s.csatSatisfied, s.csatResponses),
+            .plain(String(s.npsResponses)), .plain(String(s.promoters)), .plain(String(s.detractors)),
+            percent(s.promoters - s.detractors, s.npsResponses),
+            .plain(String(s.intrusiveResponses)), .plain(String(s.intrusiveYes)), percent(s.intrusiveYes, s.intrusiveResponses),
         ]
     }
 
-    /// The survey cells of one tier row with hidden figures replaced by the marker.
-    package func surveyCells(_ s: SurveyTotals, row: Int, suppression: Suppression) -> [CSVCell] {
+    /// The survey cells of one tier row with hidden figures replaced by the marker: each
+    /// question's counts and figures go together, so none can be recomputed from the others.
+    package func surveyCells(
+        _ s: SurveyTotals, row: Int, suppression: Suppression, precision: CSVPrecision = .friendly
+    ) -> [CSVCell] {
         let marker = CSVCell.plain(suppression.marker)
-        if suppression.surveyRows[row] { return Array(repeating: marker, count: 8) }
-        var cells = surveyCells(s)
-        if suppression.surveyCSAT[row] { cells[1] = marker; cells[2] = marker; cells[3] = marker }
-        if suppression.surveyNPS[row] { cells[4] = marker; cells[5] = marker }
-        if suppression.surveyIntrusive[row] { cells[6] = marker; cells[7] = marker }
+        let names = Self.surveyColumns.dropFirst()
+        if suppression.surveyRows[row] { return Array(repeating: marker, count: names.count) }
+        var cells = surveyCells(s, precision: precision)
+        for (index, name) in names.enumerated() {
+            if (suppression.surveyCSAT[row] && name.hasPrefix("csat_")) || (suppression.surveyNPS[row] && name.hasPrefix("nps"))
+                || (suppression.surveyIntrusive[row] && name.hasPrefix("intrusive_"))
+            {
+                cells[index] = marker
+            }
+        }
         return cells
     }
 
+    /// The privacy cells of one group after its key, in `privacyColumns` order.
     package func privacyCells(_ p: PrivacyTotals) -> [CSVCell] {
         [
             .plain(String(p.uses)), .plain(String(p.checkedUses)), .plain(String(p.violatingUses)),
-            .plain(String(p.violations)),
+            .plain(String(p.violatingCheckedUses)), .plain(String(p.violations)),
             .plain(FixedPoint.ratio(p.checkedUses - p.violatingCheckedUses, p.checkedUses, scale: 6)),
+            .plain(FixedPoint.ratio(p.uses - p.violatingUses, p.uses, scale: 6)),
         ] + p.byRule.map { .plain(String($0)) }
     }
 

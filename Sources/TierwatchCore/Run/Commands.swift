@@ -28,8 +28,8 @@ package struct Commands {
             return allDue ? try commands.runDue(noDeliver: invocation.noDeliver) : try commands.run(jobs, invocation)
         case .jobs: return try listJobs()
         case .validate(let ids): return try validate(ids)
-        case .history(let id): return try history(id)
-        case .show(let reference): return try show(reference)
+        case .history(let id): return try history(id, format: invocation.format)
+        case .show(let reference): return try show(reference, format: invocation.format)
         case .demo: return try demo()
         case .generate: return try generate(invocation.generateOptions)
         case .doctor: return try doctor()
@@ -176,8 +176,12 @@ package struct Commands {
         return 0
     }
 
-    private func history(_ id: String?) throws(TierwatchError) -> Int32 {
+    private func history(_ id: String?, format: OutputFormat) throws(TierwatchError) -> Int32 {
         let store = try StateStore(path: context.statePath)
+        if format == .json {
+            context.output(RunJSON.history(try store.history(jobID: id)))
+            return 0
+        }
         var lines = ["RUN\tJOB\tPERIOD\tSTATUS\tSTARTED (UTC)\tSECONDS\tROWS\tREJECTED\tVIOLATIONS\tRUN ID"]
         for run in try store.history(jobID: id) {
             let seconds = run.finishedAt.map { FixedPoint.ratio($0 - run.startedAt, 1000, scale: 1) } ?? "-"
@@ -188,9 +192,13 @@ package struct Commands {
         return 0
     }
 
-    private func show(_ reference: String) throws(TierwatchError) -> Int32 {
+    private func show(_ reference: String, format: OutputFormat) throws(TierwatchError) -> Int32 {
         let store = try StateStore(path: context.statePath)
         guard let run = try store.find(reference) else { throw TierwatchError(.usage, "no run \"\(reference)\" (see tierwatch history)") }
+        if format == .json {
+            context.output(RunJSON.show(run, tiers: try store.tierFigures(run: run.number)))
+            return 0
+        }
         var text = """
             run #\(run.number) (run id \(run.runID.isEmpty ? "-" : run.runID))
             job:      \(run.jobID) (\(run.trigger))
@@ -204,10 +212,10 @@ package struct Commands {
             """
         let tiers = try store.tierFigures(run: run.number)
         if !tiers.isEmpty {
-            var lines = ["TIER\tDELIVERED\tREACH\tCONVERSIONS\tCONV.RATE\tCSAT\tUSES\tVIOLATIONS\tCOVERAGE"]
+            var lines = ["TIER\tDELIVERED\tREACH\tCONVERSIONS\tCONV.RATE\tCSAT\tUSES\tVIOLATIONS\tCOV.REQUIRED\tCOV.ALL"]
             for t in tiers {
                 lines.append(
-                    "\(t.tier)\t\(t.delivered)\t\(t.reach)\t\(t.conversions)\t\(FixedPoint.ratio(t.conversions, t.delivered, scale: 4).orDash)\t\(FixedPoint.ratio(t.csatSum, t.csatResponses, scale: 2).orDash)\t\(t.uses)\t\(t.violations)\t\(FixedPoint.ratio(t.checkedUses - t.violatingCheckedUses, t.checkedUses, scale: 4).orDash)")
+                    "\(t.tier)\t\(t.delivered)\t\(t.reach)\t\(t.conversions)\t\(FixedPoint.ratio(t.conversions, t.delivered, scale: 4).orDash)\t\(FixedPoint.ratio(t.csatSum, t.csatResponses, scale: 2).orDash)\t\(t.uses)\t\(t.violations)\t\(FixedPoint.ratio(t.checkedUses - t.violatingCheckedUses, t.checkedUses, scale: 4).orDash)\t\(FixedPoint.ratio(t.uses - t.violatingUses, t.uses, scale: 4).orDash)")
             }
             text += Table.align(lines)
         }

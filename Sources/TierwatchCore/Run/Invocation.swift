@@ -1,3 +1,8 @@
+/// How `history` and `show` print: aligned text for people, JSON for notebooks.
+package enum OutputFormat: String, Sendable, Equatable {
+    case text, json
+}
+
 /// A parsed command line.
 package struct Invocation: Sendable, Equatable {
     package enum Command: Sendable, Equatable {
@@ -28,6 +33,8 @@ package struct Invocation: Sendable, Equatable {
     package var statePath: String?
     package var now: String?
     package var quiet = false
+    /// `--format` of `history` and `show`.
+    package var format = OutputFormat.text
     /// `run --no-deliver`: queue notifications but leave sending to `tierwatch deliver`.
     package var noDeliver = false
     /// `run --refetch`: fetch remote inputs again instead of reading the download cache.
@@ -45,8 +52,8 @@ package struct Invocation: Sendable, Equatable {
           run --all-due                                  run every job whose schedule has fired (for cron)
           jobs                                           list jobs, their schedules and last runs
           validate [JOB ...]                             check job files without running them
-          history [JOB]                                  list past runs
-          show RUN                                       show one run (number or run id)
+          history [JOB] [--format json]                  list past runs
+          show RUN [--format json]                       show one run (number or run id)
           demo                                           run the example jobs on the bundled sample data
           generate --out DIR [--events N] [--seed S] [--start YYYY-MM-DD] [--days N]
                    [--subjects N] [--dialect canonical|vendor] [--invalid-rows N] [--gzip]
@@ -83,7 +90,7 @@ package struct Invocation: Sendable, Equatable {
         let valued: Set<String> = [
             "--period", "--from", "--to", "--jobs", "--reports", "--state", "--now", "--out", "--events", "--seed",
             "--start", "--days", "--subjects", "--dialect", "--invalid-rows", "--type", "--by", "--reason", "--until", "--replay",
-            "--match", "--threads",
+            "--match", "--threads", "--format",
         ]
         var matches: [String] = []
         let switches: Set<String> = ["--all-due", "--quiet", "-q", "--gzip", "--help", "-h", "--version", "--no-deliver", "--refetch"]
@@ -190,6 +197,16 @@ package struct Invocation: Sendable, Equatable {
         invocation.threads = options["--threads"]
         if invocation.threads != nil {
             guard case .run = command else { throw TierwatchError(.usage, "--threads is an option of run") }
+        }
+        if let format = options["--format"] {
+            switch command {
+            case .history, .show: break
+            default: throw TierwatchError(.usage, "--format is an option of history and show")
+            }
+            guard let parsed = OutputFormat(rawValue: format) else {
+                throw TierwatchError(.usage, "--format takes text or json, not \"\(format)\"")
+            }
+            invocation.format = parsed
         }
         invocation.refetch = flags.contains("--refetch")
         if invocation.refetch {

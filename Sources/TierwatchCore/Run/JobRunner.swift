@@ -123,6 +123,7 @@ package struct JobRunner {
             job: job, period: period, figures: figures, runID: runID, generatedAt: generatedAt,
             toolVersion: context.toolVersion, policyHash: policyHash, status: status, warnings: warnings, history: history)
         try CSVReports.write(model, into: staging)
+        try CSVMetadata.write(into: staging, job: job, marker: model.suppression.k > 0 ? model.suppression.marker : nil)
         try HTMLReports.write(model, into: staging)
         let manifest = Manifest(
             tool: "tierwatch \(context.toolVersion)", runID: runID, job: job.id, jobSHA256: job.hash, policySHA256: policyHash,
@@ -189,6 +190,7 @@ package struct JobRunner {
     ) throws(TierwatchError) -> String {
         try rejects.close()
         for name in FileTree.list(staging) where name != "rejected.csv" { try FileTree.remove(staging + "/" + name) }
+        try CSVMetadata.write(into: staging, job: job, marker: nil)
         let manifest = Manifest(
             tool: "tierwatch \(context.toolVersion)", runID: "", job: job.id, jobSHA256: job.hash,
             policySHA256: Manifest.policyHash(job.policy),

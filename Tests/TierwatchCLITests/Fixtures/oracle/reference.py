@@ -450,8 +450,9 @@ def privacy_row(uses):
     nviol = sum(len(v) for c, v in uses)
     checked_viol = sum(1 for c, v in uses if c and v)
     cov = None if checked == 0 else 1 - Fraction(checked_viol, checked)
+    cov_all = None if n == 0 else 1 - Fraction(violating, n)
     per_rule = [sum(1 for c, v in uses for r, _ in v if r == rule) for rule in RULES]
-    return [n, checked, violating, nviol, fmt(cov, 6)] + per_rule
+    return [n, checked, violating, checked_viol, nviol, fmt(cov, 6), fmt(cov_all, 6)] + per_rule
 
 # ------------------------------------------------------------------ main
 
@@ -489,14 +490,18 @@ def main():
         cs = [s["csat"] for s in ss if s["csat"] is not None]
         ns = [s["nps"] for s in ss if s["nps"] is not None]
         fs = [s["fi"] for s in ss if s["fi"] is not None]
-        return [len(ss), len(cs), fmt(ratio(sum(cs), len(cs)), 3),
-                fmt(None if not cs else 100 * Fraction(sum(1 for x in cs if x >= 4), len(cs)), 2),
-                len(ns),
-                fmt(None if not ns else 100 * Fraction(sum(1 for x in ns if x >= 9) - sum(1 for x in ns if x <= 6), len(ns)), 2),
-                len(fs), fmt(None if not fs else 100 * Fraction(sum(1 for x in fs if x == 1), len(fs)), 2)]
+        satisfied = sum(1 for x in cs if x >= 4)
+        promoters, detractors = sum(1 for x in ns if x >= 9), sum(1 for x in ns if x <= 6)
+        yes = sum(1 for x in fs if x == 1)
+        return [len(ss), len(cs), sum(cs), satisfied, fmt(ratio(sum(cs), len(cs)), 3),
+                fmt(None if not cs else 100 * Fraction(satisfied, len(cs)), 2),
+                len(ns), promoters, detractors,
+                fmt(None if not ns else 100 * Fraction(promoters - detractors, len(ns)), 2),
+                len(fs), yes, fmt(None if not fs else 100 * Fraction(yes, len(fs)), 2)]
     rows = [[t] + srow([s for s in sin if s["tier"] == t]) for t in TIERS] + [["all"] + srow(sin)]
-    write_csv("surveys_by_tier.csv", ["tier", "responses", "csat_responses", "csat_mean", "csat_pct",
-                                      "nps_responses", "nps", "intrusive_responses", "intrusive_pct"], rows)
+    write_csv("surveys_by_tier.csv", ["tier", "responses", "csat_responses", "csat_sum", "csat_satisfied", "csat_mean",
+                                      "csat_pct", "nps_responses", "nps_promoters", "nps_detractors", "nps",
+                                      "intrusive_responses", "intrusive_yes", "intrusive_pct"], rows)
 
     # consent cross-check
     uses = []
@@ -509,7 +514,8 @@ def main():
         for rule, st in v:
             vrows.append([neutralise(e["id"]), fmt_utc(e["t"], e["frac"]), rule, SEVERITY[rule], e["tier"],
                           e["jur"], neutralise(e["campaign"]), neutralise(e["purpose"]), pseudonym(e["subject"]), st])
-    pcols = ["uses", "checked_uses", "violating_uses", "violations", "consent_coverage"] + RULES
+    pcols = ["uses", "uses_requiring_consent", "violating_uses", "violating_uses_requiring_consent", "violations",
+             "coverage_of_required", "coverage_of_all"] + RULES
     rows = [[t] + privacy_row([(c, v) for e, c, v in uses if e["tier"] == t]) for t in TIERS]
     rows.append(["all"] + privacy_row([(c, v) for e, c, v in uses]))
     write_csv("privacy_by_tier.csv", ["tier"] + pcols, rows)
