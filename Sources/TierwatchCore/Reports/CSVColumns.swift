@@ -77,11 +77,13 @@ extension CSVTable {
             sv: "Personaliseringsnivå: one_to_all, one_to_many, one_to_some, one_to_few, one_to_one, sedan all (alla fem tillsammans)",
             ru: "Уровень персонализации: one_to_all, one_to_many, one_to_some, one_to_few, one_to_one, затем all (все пять вместе)"))
 
+    static let perTier = Descriptions(
+        "One row per tier in pyramid order, then all", sv: "En rad per nivå i pyramidordning, sedan all",
+        ru: "Одна строка на уровень в порядке пирамиды, затем all")
+
     package static let metricsByTier = CSVTable(
         file: "metrics_by_tier.csv",
-        rows: Descriptions(
-            "One row per tier in pyramid order, then all", sv: "En rad per nivå i pyramidordning, sedan all",
-            ru: "Одна строка на уровень в порядке пирамиды, затем all"),
+        rows: perTier,
         columns: [tierKey] + metricColumns, primaryKey: ["tier"])
 
     package static let metricsByCampaign = CSVTable(
@@ -223,9 +225,7 @@ extension CSVTable {
 
     package static let privacyByTier = CSVTable(
         file: "privacy_by_tier.csv",
-        rows: Descriptions(
-            "One row per tier in pyramid order, then all", sv: "En rad per nivå i pyramidordning, sedan all",
-            ru: "Одна строка на уровень в порядке пирамиды, затем all"),
+        rows: perTier,
         columns: [tierKey] + privacyColumns, primaryKey: ["tier"])
 
     package static let privacyByJurisdiction = CSVTable(
