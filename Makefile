@@ -93,11 +93,18 @@ bench: bench-deps release
 
 COMPARE_SIZES ?= 1000000 10000000
 COMPARE_RUNS ?= 3
+COMPARE_BROKEN ?= 1
 
 bench-compare: bench-deps release
 	@python3 -c "import duckdb" 2>/dev/null || python3 -m pip install --quiet duckdb
+	@# Each size twice: an ordinary week, and the week a CMP broke (the same events; the consent
+	@# records a misfiring banner lost, so most uses break a rule: COMPARE_BROKEN of the histories).
 	@for n in $(COMPARE_SIZES); do \
 	  test -f $(BENCH_DIR)/$$n/consents.csv || \
 	    .build/release/tierwatch generate --out $(BENCH_DIR)/$$n --events $$n --days 7 --start 2026-11-09 --seed 7; \
+	  test -f $(BENCH_DIR)/$$n-broken/consents.csv || \
+	    .build/release/tierwatch generate --out $(BENCH_DIR)/$$n-broken --events $$n --days 7 --start 2026-11-09 --seed 7 \
+	      --broken-consent $(COMPARE_BROKEN); \
 	done
-	@python3 Tests/Support/bench_compare.py .build/release/tierwatch $(addprefix $(BENCH_DIR)/,$(COMPARE_SIZES)) --runs $(COMPARE_RUNS)
+	@python3 Tests/Support/bench_compare.py .build/release/tierwatch \
+	  $(foreach n,$(COMPARE_SIZES),$(BENCH_DIR)/$(n) $(BENCH_DIR)/$(n)-broken) --runs $(COMPARE_RUNS)

@@ -99,21 +99,32 @@ def main():
             results.append((data, events, violations, tw, tw1, dd))
         finally:
             shutil.rmtree(work, ignore_errors=True)
-    print(f"{'data set':<28}{'engine':<22}{'wall s':>8}{'cpu s':>8}{'peak MiB':>10}   agreement")
+    print(f"{'data set':<32}{'engine':<22}{'wall s':>8}{'cpu s':>8}{'peak MiB':>10}   agreement")
     for data, events, violations, tw, tw1, dd in results:
         def figures(m):
             return statistics.median(x[0] for x in m), statistics.median(x[1] for x in m), max(x[2] for x in m)
         base = figures(dd)
         for name, m in (("duckdb", dd), ("tierwatch", tw), ("tierwatch --threads 1", tw1)):
             wall, cpu, peak = figures(m)
-            print(f"{os.path.basename(data) + f' ({events:,} ev)':<28}{name:<22}{wall:>8.2f}{cpu:>8.2f}{peak:>10.0f}   "
+            print(f"{os.path.basename(data) + f' ({events:,} ev)':<32}{name:<22}{wall:>8.2f}{cpu:>8.2f}{peak:>10.0f}   "
                   f"same metrics, {violations:,} identical violations")
             if name != "duckdb":
-                print(f"{'':<28}{'  ratio to duckdb':<22}{wall / base[0]:>8.2f}{cpu / base[1]:>8.2f}{peak / base[2]:>10.2f}")
-    if len(results) >= 2:
-        (_, e1, _, t1, _, _), (_, e2, _, t2, _, _) = results[0], results[-1]
+                print(f"{'':<32}{'  ratio to duckdb':<22}{wall / base[0]:>8.2f}{cpu / base[1]:>8.2f}{peak / base[2]:>10.2f}")
+    ordinary = [r for r in results if not r[0].endswith("-broken")]
+    if len(ordinary) >= 2:
+        (_, e1, _, t1, _, _), (_, e2, _, t2, _, _) = ordinary[0], ordinary[-1]
         growth = statistics.median(x[0] for x in t2) / statistics.median(x[0] for x in t1)
         print(f"tierwatch time grows {growth:.2f}x for {e2 / e1:.1f}x the events")
+    # The week a CMP broke against the ordinary week of the same size (target: at most 1.3x).
+    by_name = {r[0]: r for r in results}
+    for data, _, violations, tw, tw1, dd in results:
+        base = by_name.get(data[:-len("-broken")]) if data.endswith("-broken") else None
+        if base is None:
+            continue
+        def ratio(a, b):
+            return statistics.median(x[0] for x in a) / statistics.median(x[0] for x in b)
+        print(f"{os.path.basename(data)} ({violations:,} violations) against {os.path.basename(base[0])} ({base[2]:,}): "
+              f"tierwatch {ratio(tw, base[3]):.2f}x, --threads 1 {ratio(tw1, base[4]):.2f}x, duckdb {ratio(dd, base[5]):.2f}x the time")
 
 
 if __name__ == "__main__":

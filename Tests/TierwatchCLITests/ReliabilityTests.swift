@@ -68,6 +68,16 @@ struct ReliabilityTests {
     }
 
     /// Whether nobody holds the job's lock (flock(1) takes it at once).
+    /// Whether process `pid` holds a flock(2) lock, as the kernel lists it in /proc/locks
+    /// ("1: FLOCK  ADVISORY  WRITE 4242 08:01:1234 0 EOF").
+    static func holdsFlock(pid: Int32) -> Bool {
+        guard let text = try? String(contentsOfFile: "/proc/locks", encoding: .utf8) else { return false }
+        return text.split(separator: "\n").contains { line in
+            let fields = line.split(separator: " ")
+            return fields.count > 4 && fields[1] == "FLOCK" && fields[4] == Substring(String(pid))
+        }
+    }
+
     static func lockIsFree(_ w: Workspace, job: String) throws -> Bool {
         let path = w.root + "/state/locks/\(job).lock"
         guard FileManager.default.fileExists(atPath: path) else { return true }
@@ -216,10 +226,10 @@ struct ReliabilityTests {
         var survived = 0
         for _ in 0..<tries {
             let first = try w.start(arguments, environment: Self.environment)
-            // Wait until the first holds the lock, then start the second.
-            let lock = w.root + "/state/locks/big.lock"
+            // Wait until the first holds the lock (read from /proc/locks: probing with flock
+            // would take the lock for an instant, and a first run trying it then exits 75).
             let deadline = Date().addingTimeInterval(20)
-            while Date() < deadline, try Self.lockIsFree(w, job: "big") || !FileManager.default.fileExists(atPath: lock) { usleep(2_000) }
+            while Date() < deadline, !Self.holdsFlock(pid: first.processIdentifier) { usleep(2_000) }
             let second = try w.tierwatch(arguments, environment: Self.environment)
             first.waitUntilExit()
             if second.status == 75, first.terminationStatus != 75 { survived += 1 }

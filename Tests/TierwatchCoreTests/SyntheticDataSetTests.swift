@@ -193,6 +193,36 @@ import TierwatchCore
         }
     }
 
+    @Test func aBrokenConsentBannerLosesTheRecordsButNotTheCampaigns() throws {
+        var spec = SyntheticDataSpec()
+        spec.events = 5000
+        spec.days = 7
+        let ordinary = try GeneratedSet(spec)
+        spec.brokenConsent = 0
+        let zero = try GeneratedSet(spec)
+        for name in ordinary.fileNames { #expect(try ordinary.bytes(name) == zero.bytes(name), "\(name): share 0 is the ordinary set") }
+        spec.brokenConsent = 1
+        let broken = try GeneratedSet(spec)
+        // The campaigns target as before: the same events, surveys and erasures.
+        for name in ordinary.fileNames where name != "consents.csv" {
+            #expect(try ordinary.bytes(name) == broken.bytes(name), "\(name) changed")
+        }
+        // What the banner recorded: nothing in EU and UK, one opt-out per US-CA history, the rest as before.
+        func consents(_ set: GeneratedSet) throws -> [[String]] {
+            try CSVChecker.records(set.bytes("consents.csv")).dropFirst().map { $0.fields.map(CSVChecker.text) }
+        }
+        let before = try consents(ordinary), after = try consents(broken)
+        #expect(!after.contains { $0[5] == "EU" || $0[5] == "UK" })
+        let california = after.filter { $0[5] == "US-CA" }
+        #expect(!california.isEmpty && california.allSatisfy { $0[2] == "denied" })
+        #expect(Set(california.map { "\($0[0]) \($0[1])" }).count == california.count, "one record per history")
+        let elsewhere = { (rows: [[String]]) in rows.filter { !["EU", "UK", "US-CA"].contains($0[5]) } }
+        #expect(elsewhere(after) == elsewhere(before))
+        #expect(after.count < before.count / 3)
+        spec.brokenConsent = 1.5
+        #expect(throws: TierwatchError.self) { try GeneratedSet(spec) }
+    }
+
     @Test func aMalformedStartDateIsAUsageError() {
         var spec = SyntheticDataSpec()
         spec.startDate = "2026-02-30"

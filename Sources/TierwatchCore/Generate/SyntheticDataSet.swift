@@ -16,6 +16,7 @@ package func writeSyntheticDataSet(_ spec: SyntheticDataSpec, to directory: Stri
     guard spec.events >= 0 else { throw TierwatchError(.usage, "--events must not be negative") }
     guard (1...3660).contains(spec.days) else { throw TierwatchError(.usage, "--days must be between 1 and 3660") }
     guard spec.invalidRows >= 0 else { throw TierwatchError(.usage, "--invalid-rows must not be negative") }
+    guard (0...1).contains(spec.brokenConsent) else { throw TierwatchError(.usage, "--broken-consent expects a share from 0 to 1") }
     guard let firstDay = SyntheticCalendar.parseDay(spec.startDate) else {
         throw TierwatchError(.usage, "start date '\(spec.startDate)' is not a YYYY-MM-DD day")
     }
@@ -84,7 +85,7 @@ struct SyntheticGenerator {
         erasuresFile = try SyntheticOutputFile(path: directory + "/erasures.csv")
         surveys = try SyntheticOutputFile(path: directory + "/surveys.csv")
         population = try SyntheticPopulation(
-            count: subjects, seed: spec.seed, windowStart: windowStart, windowEnd: windowEnd,
+            count: subjects, seed: spec.seed, windowStart: windowStart, windowEnd: windowEnd, brokenConsent: spec.brokenConsent,
             consents: consentsFile, erasures: erasuresFile)
         campaigns = Campaign.plan(events: spec.events, days: spec.days, firstDayNumber: firstDay,
                                   subjects: subjects, seed: spec.seed)

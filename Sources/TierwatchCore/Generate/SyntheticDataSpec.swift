@@ -20,6 +20,11 @@ package struct SyntheticDataSpec: Sendable {
     package var dialect: SyntheticDialect = .canonical
     /// Malformed event rows mixed into the events files, on top of `events`.
     package var invalidRows: Int = 0
+    /// The share (0...1) of (subject, purpose) consent histories in EU, UK and US-CA that a
+    /// misfiring consent banner broke: opt-in histories lose every record (uses then break
+    /// `no_consent`), opt-out ones read as an opt-out (`opted_out`). The week a CMP breaks;
+    /// drawn from a stream of its own, so at 0 the data set is the ordinary one, byte for byte.
+    package var brokenConsent: Double = 0
 
     package init() {}
 }

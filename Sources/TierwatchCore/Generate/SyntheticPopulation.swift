@@ -36,7 +36,7 @@ struct SyntheticPopulation {
     }
 
     /// Draws the population and writes its consents and erasures.
-    init(count: Int, seed: UInt64, windowStart: Int64, windowEnd: Int64,
+    init(count: Int, seed: UInt64, windowStart: Int64, windowEnd: Int64, brokenConsent: Double = 0,
          consents: SyntheticOutputFile, erasures: SyntheticOutputFile) throws {
         self.count = count
         jurisdiction = [UInt8](repeating: 0, count: count)
@@ -48,8 +48,11 @@ struct SyntheticPopulation {
         changeAt = [Int64](repeating: .max, count: count * 4)
 
         var rng = SplitMix64(seed: seed, stream: 1)
+        // Its own stream: the ordinary draws stay the same whatever the share.
+        var breakage = SplitMix64(seed: seed, stream: 5)
         var records: [Record] = []
         records.reserveCapacity(8)
+        var written: [Record] = []
         let jurisdictionBytes = V.bytes(V.canonicalJurisdictions)
         let purposeBytes = V.bytes(V.purposes)
         let statusBytes = V.bytes(V.consentStatuses)
@@ -68,7 +71,14 @@ struct SyntheticPopulation {
             for purpose in 0..<4 {
                 Self.history(&records, jurisdiction: j, purpose: purpose, rng: &rng,
                              windowStart: windowStart, windowEnd: windowEnd)
-                for record in records {
+                // The campaigns go on targeting by the consent people gave (the events are drawn
+                // from `records`); only what the broken banner recorded is written.
+                written = records
+                if brokenConsent > 0, j == V.eu || j == V.uk || j == V.usCA, breakage.unit() < brokenConsent {
+                    written.removeAll(keepingCapacity: true)
+                    if j == V.usCA { written.append(Record(at: windowStart - 30 * Self.day, status: 1, source: 0)) }
+                }
+                for record in written {
                     Self.appendSubject(subject, to: consents)
                     consents.append(0x2C)
                     consents.append(purposeBytes[purpose])
@@ -84,7 +94,7 @@ struct SyntheticPopulation {
                     if record.expires != .max { consents.appendTimestamp(record.expires, millis: false) }
                     try consents.endRow()
                 }
-                consentRows += records.count
+                consentRows += written.count
                 summarise(records, slot: subject * 4 + purpose, windowStart: windowStart, windowEnd: windowEnd)
             }
         }

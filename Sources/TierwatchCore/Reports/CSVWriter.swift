@@ -23,7 +23,10 @@ package enum CSVMode: String, Sendable, CaseIterable, Codable {
 /// through one buffer.
 package final class CSVWriter {
     private let fd: Int32
-    private var buffer: [UInt8] = []
+    /// Raw storage rather than `[UInt8]`: a violation row is a dozen appends, and each append
+    /// to an array checked uniqueness and went through the generic path (a tenth of a run
+    /// when most uses break a rule).
+    private var buffer = RawBytes(capacity: 1 << 17)
     package let path: String
     package let mode: CSVMode
     package private(set) var rows = 0
@@ -37,15 +40,17 @@ package final class CSVWriter {
         guard fd >= 0 else {
             throw TierwatchError(.ioError, "cannot create \(path): \(AtomicFile.errorText())")
         }
-        buffer.reserveCapacity(1 << 16)
         if let header {
-            if mode == .spreadsheet { buffer.append(contentsOf: [0xEF, 0xBB, 0xBF]) }
+            if mode == .spreadsheet { for byte: UInt8 in [0xEF, 0xBB, 0xBF] { buffer.append(byte) } }
             append(header.map { .plain($0) })
             Self.endRow(&buffer)
         }
     }
 
-    deinit { Glibc.close(fd) }
+    deinit {
+        Glibc.close(fd)
+        buffer.deallocate()
+    }
 
     /// Appends one data row.
     package func write(_ cells: [CSVCell]) throws(TierwatchError) {
@@ -94,7 +99,7 @@ package final class CSVWriter {
     private func append(_ cells: [CSVCell]) { Self.appendCells(cells, to: &buffer, mode: mode) }
 
     /// Appends cells, each followed by a comma (the row's end replaces the last one).
-    private static func appendCells(_ cells: [CSVCell], to buffer: inout [UInt8], mode: CSVMode = .spreadsheet) {
+    private static func appendCells<Sink: ByteSink>(_ cells: [CSVCell], to buffer: inout Sink, mode: CSVMode = .spreadsheet) {
         for cell in cells {
             var value: String
             let neutralised: Bool
@@ -108,13 +113,14 @@ package final class CSVWriter {
 
     /// Appends one cell and a comma: quoted when it holds a comma, quote, CR or LF (RFC 4180
     /// §2), and, when `neutralised`, prefixed with `'` where a spreadsheet would read a formula.
-    private static func appendCell(_ bytes: UnsafeRawBufferPointer, neutralised: Bool, to buffer: inout [UInt8]) {
+    @inline(__always)
+    private static func appendCell<Sink: ByteSink>(_ bytes: UnsafeRawBufferPointer, neutralised: Bool, to buffer: inout Sink) {
         let prefix = neutralised && bytes.first.map(startsFormula) == true
         // Over the contiguous bytes: iterating `String.UTF8View` element by element cost
         // thousands of instructions per violation row.
         if !bytes.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
             if prefix { buffer.append(UInt8(ascii: "'")) }
-            buffer.append(contentsOf: bytes)
+            buffer.append(bytes: bytes)
         } else {
             buffer.append(0x22)
             if prefix { buffer.append(UInt8(ascii: "'")) }
@@ -137,9 +143,10 @@ package final class CSVWriter {
 
     /// Ends a row: CRLF in place of the comma after its last cell (a row of no cells is
     /// an empty line).
-    private static func endRow(_ buffer: inout [UInt8]) {
-        if buffer.last == UInt8(ascii: ",") { buffer.removeLast() }
-        buffer.append(contentsOf: [0x0D, 0x0A])
+    private static func endRow<Sink: ByteSink>(_ buffer: inout Sink) {
+        if buffer.lastByte == UInt8(ascii: ",") { buffer.dropLastByte() }
+        buffer.append(0x0D)
+        buffer.append(0x0A)
     }
 
     /// Appends the rows of `other` (a headerless writer in the same mode), byte for byte.
@@ -184,14 +191,14 @@ package final class CSVWriter {
     package func flush() throws(TierwatchError) {
         var offset = 0
         while offset < buffer.count {
-            let written = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            let written = Glibc.write(fd, buffer.base + offset, buffer.count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
                 throw TierwatchError(.ioError, "cannot write \(path): \(AtomicFile.errorText())")
             }
             offset += written
         }
-        buffer.removeAll(keepingCapacity: true)
+        buffer.count = 0
     }
 
     /// Prefixes values a spreadsheet would evaluate as a formula.
@@ -208,5 +215,61 @@ package final class CSVWriter {
             endRow(&buffer)
         }
         return String(decoding: buffer, as: UTF8.self)
+    }
+}
+
+/// Where CSV bytes go: the writer's raw buffer, or an array for small files rendered whole.
+protocol ByteSink {
+    var lastByte: UInt8? { get }
+    mutating func append(_ byte: UInt8)
+    mutating func append(bytes: UnsafeRawBufferPointer)
+    mutating func dropLastByte()
+}
+
+extension [UInt8]: ByteSink {
+    var lastByte: UInt8? { last }
+    mutating func append(bytes: UnsafeRawBufferPointer) { append(contentsOf: bytes) }
+    mutating func dropLastByte() { removeLast() }
+}
+
+/// A growable byte buffer the writer owns (and frees in its `deinit`).
+struct RawBytes: ByteSink {
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    var count = 0
+    private var capacity: Int
+
+    init(capacity: Int) {
+        base = .allocate(capacity: capacity)
+        self.capacity = capacity
+    }
+
+    func deallocate() { base.deallocate() }
+
+    var lastByte: UInt8? { count > 0 ? base[count - 1] : nil }
+
+    @inline(__always)
+    mutating func append(_ byte: UInt8) {
+        if count == capacity { grow(to: count + 1) }
+        base[count] = byte
+        count += 1
+    }
+
+    @inline(__always)
+    mutating func append(bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        if count + bytes.count > capacity { grow(to: count + bytes.count) }
+        (UnsafeMutableRawPointer(base) + count).copyMemory(from: source, byteCount: bytes.count)
+        count += bytes.count
+    }
+
+    mutating func dropLastByte() { count -= 1 }
+
+    private mutating func grow(to needed: Int) {
+        let capacity = max(needed, 2 * self.capacity)
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        grown.update(from: base, count: count)
+        base.deallocate()
+        base = grown
+        self.capacity = capacity
     }
 }

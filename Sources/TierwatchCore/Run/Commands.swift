@@ -262,6 +262,12 @@ package struct Commands {
         if let days = try integer("days") { spec.days = max(1, days) }
         if let subjects = try integer("subjects") { spec.subjects = subjects }
         if let invalid = try integer("invalid-rows") { spec.invalidRows = invalid }
+        if let text = options["broken-consent"] {
+            guard let share = Double(text), (0...1).contains(share) else {
+                throw TierwatchError(.usage, "--broken-consent expects a share from 0 to 1, found \(text)")
+            }
+            spec.brokenConsent = share
+        }
         if let start = options["start"] {
             guard start.utf8.count == 10, FieldParsers.instant(Array((start + "T00:00:00Z").utf8).withUnsafeBytes { $0 }) != nil else {
                 throw TierwatchError(.usage, "--start expects a date YYYY-MM-DD, found \(start)")

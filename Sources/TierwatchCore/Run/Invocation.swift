@@ -56,7 +56,7 @@ package struct Invocation: Sendable, Equatable {
           show RUN [--format json]                       show one run (number or run id)
           demo                                           run the example jobs on the bundled sample data
           generate --out DIR [--events N] [--seed S] [--start YYYY-MM-DD] [--days N]
-                   [--subjects N] [--dialect canonical|vendor] [--invalid-rows N] [--gzip]
+                   [--subjects N] [--dialect canonical|vendor] [--invalid-rows N] [--broken-consent SHARE] [--gzip]
                                                          write a deterministic synthetic data set
           doctor                                         check the linked libraries
           consent decode STRING [--type tcf|gpp|usp|gpc] print a TC, GPP or US Privacy string's fields
@@ -89,7 +89,7 @@ package struct Invocation: Sendable, Equatable {
         var flags: Set<String> = []
         let valued: Set<String> = [
             "--period", "--from", "--to", "--jobs", "--reports", "--state", "--now", "--out", "--events", "--seed",
-            "--start", "--days", "--subjects", "--dialect", "--invalid-rows", "--type", "--by", "--reason", "--until", "--replay",
+            "--start", "--days", "--subjects", "--dialect", "--invalid-rows", "--broken-consent", "--type", "--by", "--reason", "--until", "--replay",
             "--match", "--threads", "--format",
         ]
         var matches: [String] = []
@@ -212,7 +212,7 @@ package struct Invocation: Sendable, Equatable {
         if invocation.refetch {
             guard case .run = command else { throw TierwatchError(.usage, "--refetch is an option of run") }
         }
-        for key in ["--out", "--events", "--seed", "--start", "--days", "--subjects", "--dialect", "--invalid-rows"] {
+        for key in ["--out", "--events", "--seed", "--start", "--days", "--subjects", "--dialect", "--invalid-rows", "--broken-consent"] {
             if let value = options[key] { invocation.generateOptions[String(key.dropFirst(2))] = value }
         }
         if flags.contains("--gzip") { invocation.generateOptions["gzip"] = "true" }
