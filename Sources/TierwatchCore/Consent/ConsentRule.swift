@@ -2,7 +2,7 @@
 ///
 /// One case per rule keeps names, severities and legal bases in one place; the evaluation
 /// itself lives in `PolicyEvaluator`.
-package enum ConsentRule: Int, CaseIterable, Sendable {
+package enum ConsentRule: Int, CaseIterable, Sendable, Codable {
     case afterErasure
     case noConsent
     case consentDenied

@@ -1,7 +1,7 @@
 import Glibc
 
 /// One violation as the compliance report shows it in its evidence.
-package struct ViolationRow: Sendable {
+package struct ViolationRow: Sendable, Codable {
     package var eventID: String
     package var occurredAt: String
     package var rule: ConsentRule
@@ -12,6 +12,8 @@ package struct ViolationRow: Sendable {
     package var subject: String
     package var state: String
     package var detail: String
+    /// Where its event is in the input (``ViolationEntry/position``), for sharded runs.
+    package var position: Int64 = 0
 }
 
 /// One violation to log, its fields from input as that input's bytes.
@@ -31,6 +33,9 @@ package struct ViolationEntry {
     package var subject: UInt64
     package var state: ConsentState?
     package var detail: UnsafeRawBufferPointer
+    /// Where the event is in the input: its file's index `<< 40 | ` its line, the line
+    /// counted from its part's start until the part is merged. Only sharded runs keep it.
+    package var position: Int64 = 0
 
     package init(
         eventID: UnsafeRawBufferPointer, occurredAt: Int64, rule: ConsentRule, tier: Tier, jurisdiction: Int,
@@ -57,7 +62,7 @@ package struct ViolationEntry {
         return ViolationRow(
             eventID: text(eventID), occurredAt: CivilCalendar.utcString(occurredAt), rule: rule, tier: tier,
             jurisdiction: jurisdictionCode, campaignID: text(campaignID), purpose: text(purpose),
-            subject: Pseudonymizer.text(subject), state: state?.name ?? "", detail: text(detail))
+            subject: Pseudonymizer.text(subject), state: state?.name ?? "", detail: text(detail), position: position)
     }
 }
 
@@ -123,14 +128,34 @@ package final class ViolationLog {
 
     /// A log writing `violations.csv` at `path`; with `part: true`, a part's rows alone (no
     /// header), to be absorbed into the run's log in input order.
-    package init(path: String, evidenceLimit: Int, mode: CSVMode = .spreadsheet, part: Bool = false) throws(TierwatchError) {
+    package init(
+        path: String, evidenceLimit: Int, mode: CSVMode = .spreadsheet, part: Bool = false, tracksPositions: Bool = false
+    ) throws(TierwatchError) {
         writer = try CSVWriter(path: path, header: part ? nil : Self.header, mode: mode)
         self.evidenceLimit = evidenceLimit
+        self.tracksPositions = tracksPositions
     }
+
+    /// A sharded run's log also keeps, per row, its event's input position and where the
+    /// row ends in the file, so that `merge` can interleave the shards' rows in input order.
+    package let tracksPositions: Bool
+    package private(set) var positions: [Int64] = []
+    package private(set) var rowEnds: [Int64] = []
+    package var path: String { writer.path }
 
     /// Appends a part's rows and adds up its counts; the part's campaign id `c` is
     /// `campaignMap(c)` here. Then deletes the part's file.
-    package func absorb(_ part: ViolationLog, campaignMap: PartIDs) throws(TierwatchError) {
+    package func absorb(_ part: ViolationLog, campaignMap: PartIDs, lineBases: [Int: Int] = [:]) throws(TierwatchError) {
+        if tracksPositions {
+            // A part counts lines from its own start; its files' line bases make them file-wide.
+            func fileWide(_ position: Int64) -> Int64 { position + Int64(lineBases[Int(position >> 40)] ?? 0) }
+            positions.append(contentsOf: part.positions.map(fileWide))
+            let start = writer.position
+            rowEnds.append(contentsOf: part.rowEnds.map { $0 + start })
+            for rule in ConsentRule.allCases where part.evidence[rule] != nil {
+                for index in part.evidence[rule]!.indices { part.evidence[rule]![index].position = fileWide(part.evidence[rule]![index].position) }
+            }
+        }
         try writer.append(rowsOf: part.writer)
         try writer.startWriteback()
         unlink(part.writer.path)
@@ -165,6 +190,10 @@ package final class ViolationLog {
         writer.cell(plain: entry.state?.name ?? "")
         writer.cell(text: entry.detail)
         try writer.endRow()
+        if tracksPositions {
+            positions.append(entry.position)
+            rowEnds.append(writer.position)
+        }
         total += 1
         Self.add(1, at: Self.matrixIndex(rule: entry.rule, tier: entry.tier, jurisdiction: entry.jurisdiction), into: &matrixCounts)
         Self.add(1, at: Int(entry.campaign), into: &campaigns)

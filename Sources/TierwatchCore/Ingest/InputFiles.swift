@@ -3,7 +3,7 @@ import Glibc
 import Gzip
 
 /// One file of an input, as the manifest records it.
-package struct InputFileRecord: Sendable, Equatable {
+package struct InputFileRecord: Sendable, Equatable, Codable {
     /// The path as matched, relative to the job's folder (reports never show machine paths).
     package var path: String
     package var sha256: String

@@ -12,10 +12,17 @@ package protocol InputPart: AnyObject {
     /// Called once after the part's last row: a part may hold rows back to work on them
     /// in batches.
     func finish() throws
+    /// Called before the rows of each piece: the index of the file they come from.
+    func beginPiece(file: Int)
+    /// Called just before the part is merged: per file index, the lines of that file before
+    /// the part (its own line numbers count from its start).
+    func willMerge(lineBases: [Int: Int])
 }
 
 extension InputPart {
     package func finish() throws {}
+    package func beginPiece(file: Int) {}
+    package func willMerge(lineBases: [Int: Int]) {}
 }
 
 /// Reads every file of one input: tokenizes, binds each file's header, hands every
@@ -251,6 +258,7 @@ private final class InOrderMerger<Part: InputPart> {
             try scanner.rejects.add(scanner.kind, file: files[file].display, line: line + (base[file] ?? 0), problem: problem)
         }
         previousEnd = reader.results.last?.end
+        reader.part.willMerge(lineBases: base)
         try merge(reader.part)
     }
 
@@ -347,6 +355,7 @@ private final class PartReader<Part: InputPart> {
             result.start = piece.exact ? piece.start : try boundary(fd, file, after: piece.start)
         }
         let tokenizer = CSVTokenizer(origin: result.start, stopOffset: piece.end)
+        part.beginPiece(file: piece.file)
         func handle(_ record: CSVRecord) throws {
             guard let rowBinding else {
                 if let problem = record.problem {

@@ -38,6 +38,10 @@ package final class RejectLog {
     /// Rows whose consent signal was refused, per column and reason.
     package private(set) var refusedSignals: [RefusedSignal: Int] = [:]
 
+    /// False in the shards of a sharded run but the first: every shard reads and counts every
+    /// row, and shard 0 alone writes them, so the merged file is the single run's.
+    package var writesRows = true
+
     package init(path: String, mode: CSVMode = .spreadsheet) throws(TierwatchError) {
         writer = try CSVWriter(path: path, header: Self.header, mode: mode)
     }
@@ -50,6 +54,7 @@ package final class RejectLog {
         if examples[kind, default: []].count < 3 {
             examples[kind, default: []].append("\(file) line \(line): \(problem.field.map { "\($0): " } ?? "")\(problem.reason)")
         }
+        guard writesRows else { return }
         try writer.write([
             .plain(kind.rawValue), .text(file), .plain(String(line)), .plain(problem.field ?? ""),
             .text(problem.reason), .text(problem.value ?? ""),

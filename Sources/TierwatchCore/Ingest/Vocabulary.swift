@@ -1,5 +1,5 @@
 /// The five levels of the personalization pyramid, bottom to top.
-package enum Tier: Int, CaseIterable, Sendable, Comparable {
+package enum Tier: Int, CaseIterable, Sendable, Comparable, Codable {
     case oneToAll, oneToMany, oneToSome, oneToFew, oneToOne
 
     /// The canonical value in inputs and outputs (`one_to_many`).

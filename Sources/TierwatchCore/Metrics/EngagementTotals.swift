@@ -1,5 +1,5 @@
 /// Event counts and revenue of one group (a tier, all tiers, or a campaign).
-package struct EngagementTotals: Sendable {
+package struct EngagementTotals: Sendable, Codable {
     package var delivered: Int64 = 0
     package var opens: Int64 = 0
     package var clicks: Int64 = 0

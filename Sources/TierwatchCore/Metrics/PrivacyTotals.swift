@@ -1,5 +1,5 @@
 /// Consent cross-check figures of one tier or jurisdiction (or all).
-package struct PrivacyTotals: Sendable {
+package struct PrivacyTotals: Sendable, Codable {
     package var uses: Int64 = 0
     package var checkedUses: Int64 = 0
     package var violatingUses: Int64 = 0

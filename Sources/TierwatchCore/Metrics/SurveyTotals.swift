@@ -1,5 +1,5 @@
 /// Satisfaction-survey sums of one tier (or all tiers).
-package struct SurveyTotals: Sendable {
+package struct SurveyTotals: Sendable, Codable {
     package var responses: Int64 = 0
     package var csatResponses: Int64 = 0
     package var csatSum: Int64 = 0

@@ -30,6 +30,10 @@ package final class CSVWriter {
     package let path: String
     package let mode: CSVMode
     package private(set) var rows = 0
+    /// Bytes written to the file so far.
+    private var flushedBytes: Int64 = 0
+    /// The file's size once everything written so far is flushed: where the next row starts.
+    package var position: Int64 { flushedBytes + Int64(buffer.count) }
 
     /// Creates (or truncates) the file at `path` and writes the header. Without a header
     /// (and without a byte-order mark) it writes rows to be appended to another file.
@@ -164,6 +168,7 @@ package final class CSVWriter {
             }
             if count == 0 { break }
             offset += off_t(count)
+            flushedBytes += Int64(count)
             var written = 0
             while written < count {
                 let result = Glibc.write(fd, block.baseAddress! + written, count - written)
@@ -198,6 +203,7 @@ package final class CSVWriter {
             }
             offset += written
         }
+        flushedBytes += Int64(buffer.count)
         buffer.count = 0
     }
 

@@ -39,6 +39,7 @@ package enum HTMLReports {
         page.element(
             "p",
             "\(l.run) \(model.runID) · \(l.period) \(model.period.label) = \(CivilCalendar.utcString(model.period.start)) – \(CivilCalendar.utcString(model.period.end)) (\(l.timezone) \(model.period.timeZoneIdentifier)) · \(l.job) \(model.job.id) sha256 \(model.job.hash) · \(l.policy) sha256 \(model.policyHash) · tierwatch \(model.toolVersion) · \(l.generated) \(CivilCalendar.utcString(model.generatedAt))"
+                + (model.shards.map { " · " + ReportLabels.fill(l.mergedShards, String($0)) } ?? "")
         )
         page.table(
             caption: l.inputFiles, headers: [l.input, l.file, l.rows, l.rejected, "SHA-256"],

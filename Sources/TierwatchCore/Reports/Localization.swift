@@ -49,6 +49,8 @@ package struct ReportLabels: Sendable {
     var refusedSignals, signalColumn, signalReason: String
     /// The two coverage figures: of the uses that need consent, and of every use.
     var coverageOfRequired, coverageOfAll: String
+    /// {1} shards the run was merged from.
+    var mergedShards: String
 
     /// Replaces `{1}`, `{2}` … with `values`.
     static func fill(_ template: String, _ values: String...) -> String {
@@ -101,7 +103,8 @@ package struct ReportLabels: Sendable {
         responses: "responses", levelLow: "few", levelMedium: "some", levelHigh: "many", levelNone: "none", controlGroup: "Control", liftShort: "Lift",
         refusedSignals: "{1} consent signals were refused and grant nothing. A consent platform that emits such signals is itself a finding: each row is in {2} with its reason.",
         signalColumn: "Signal column", signalReason: "Reason",
-        coverageOfRequired: "Coverage of uses requiring consent", coverageOfAll: "Coverage of all uses")
+        coverageOfRequired: "Coverage of uses requiring consent", coverageOfAll: "Coverage of all uses",
+        mergedShards: "merged from {1} shards")
 
     static let swedish = ReportLabels(
         executiveTitle: "Personaliseringspyramiden — sammanfattning för ledningen", complianceTitle: "Samtyckeskontroll — efterlevnadsrapport",
@@ -147,7 +150,8 @@ package struct ReportLabels: Sendable {
         responses: "svar", levelLow: "få", levelMedium: "några", levelHigh: "många", levelNone: "inga", controlGroup: "Kontroll", liftShort: "Lyft",
         refusedSignals: "{1} samtyckessignaler avvisades och ger inget samtycke. En samtyckesplattform som skickar sådana signaler är i sig ett fynd: varje rad finns i {2} med sin orsak.",
         signalColumn: "Signalkolumn", signalReason: "Orsak",
-        coverageOfRequired: "Täckning av användningar som kräver samtycke", coverageOfAll: "Täckning av alla användningar")
+        coverageOfRequired: "Täckning av användningar som kräver samtycke", coverageOfAll: "Täckning av alla användningar",
+        mergedShards: "sammanfogad från {1} delar")
 
     static let russian = ReportLabels(
         executiveTitle: "Пирамида персонализации — сводка для руководства", complianceTitle: "Проверка согласий — отчёт о соответствии",
@@ -193,5 +197,6 @@ package struct ReportLabels: Sendable {
         responses: "ответов", levelLow: "мало", levelMedium: "есть", levelHigh: "много", levelNone: "нет", controlGroup: "Контроль", liftShort: "Прирост",
         refusedSignals: "Отклонено сигналов согласия: {1}; они не дают согласия. Платформа согласия, отправляющая такие сигналы, — сама по себе находка: каждая строка с причиной есть в {2}.",
         signalColumn: "Столбец сигнала", signalReason: "Причина",
-        coverageOfRequired: "Покрытие использований, требующих согласия", coverageOfAll: "Покрытие всех использований")
+        coverageOfRequired: "Покрытие использований, требующих согласия", coverageOfAll: "Покрытие всех использований",
+        mergedShards: "объединено из {1} частей")
 }

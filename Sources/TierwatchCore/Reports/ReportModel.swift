@@ -21,6 +21,8 @@ package struct ReportModel {
     package var warnings: [String]
     /// Earlier periods of the job, newest first (see `StateStore.periodHistory`).
     package var history: [PeriodFigures] = []
+    /// Set when the run was merged from the partials of this many shards (the provenance says so).
+    package var shards: Int? = nil
 
     /// The labels of the job's report language.
     package var labels: ReportLabels { job.language.labels }

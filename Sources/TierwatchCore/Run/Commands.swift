@@ -30,6 +30,10 @@ package struct Commands {
         case .validate(let ids): return try validate(ids)
         case .history(let id): return try history(id, format: invocation.format)
         case .show(let reference): return try show(reference, format: invocation.format)
+        case .merge(let id, let folders): return try merge(id, folders: folders, invocation)
+        case .slurm(let id, let request):
+            let job = try catalog.load(id)
+            return try SlurmCommand(context: context).execute(job, period: try period(for: job, invocation), request: request)
         case .demo: return try demo()
         case .generate: return try generate(invocation.generateOptions)
         case .doctor: return try doctor()
@@ -53,11 +57,31 @@ package struct Commands {
         }
     }
 
+    /// `merge JOB DIR...`: one run from its shards' partials, reported as `run` reports.
+    private func merge(_ id: String, folders: [String], _ invocation: Invocation) throws(TierwatchError) -> Int32 {
+        var threw = true
+        defer { if !invocation.noDeliver { AlertCommands(context: context).deliverAfterRun(afterFailure: threw) } }
+        let job = try catalog.load(id)
+        let outcome = try ShardRunner(context: context).merge(job, period: try period(for: job, invocation), folders: folders)
+        report(outcome)
+        threw = false
+        return outcome.status.exitStatus
+    }
+
     private func run(_ ids: [String], _ invocation: Invocation) throws(TierwatchError) -> Int32 {
         // Also after a run that failed: its input_rejects alert is due at once.
         var threw = true
-        defer { if !invocation.noDeliver { AlertCommands(context: context).deliverAfterRun(afterFailure: threw) } }
+        defer {
+            if !invocation.noDeliver && invocation.shard == nil { AlertCommands(context: context).deliverAfterRun(afterFailure: threw) }
+        }
         var worst: Int32 = 0
+        if let shard = invocation.shard {
+            // A shard records and sends nothing: the merge does, once.
+            let job = try catalog.load(ids[0])
+            try ShardRunner(context: context).runShard(
+                job, period: try period(for: job, invocation), index: shard.index, count: shard.count, into: shard.folder)
+            return 0
+        }
         for id in ids {
             let job = try catalog.load(id)
             let outcome = try JobRunner(context: context).run(job, period: try period(for: job, invocation), trigger: "manual")

@@ -14,11 +14,14 @@ final class ConsentPart: InputPart {
     private var records: ConsentHistory.Builder
     /// Exports usually list a subject's records together (eight per subject in the generated ones).
     private let lastSubject = LastKey<Int32>()
+    /// In a sharded run, whose records to keep (every row is still read and checked).
+    private let shard: ShardSpec?
 
     init(
         subjects: ByteInterner, purposes: ByteInterner, sources: ByteInterner, statuses: ByteInterner, period: ReportPeriod,
-        signalMapping: SignalMapping, pseudonyms: Pseudonymizer, expectedRecords: Int
+        signalMapping: SignalMapping, pseudonyms: Pseudonymizer, expectedRecords: Int, shard: ShardSpec? = nil
     ) {
+        self.shard = shard
         records = ConsentHistory.Builder(expectedRecords: expectedRecords)
         subjectIDs = PartInterner(shared: subjects)
         purposeIDs = PartInterner(shared: purposes)
@@ -57,7 +60,7 @@ final class ConsentPart: InputPart {
         let recordedAt = try binding.instant(3, record)!
         let expiresAt = try binding.instant(6, record, optional: true)
         // Records made after the period cannot decide any use inside it.
-        if recordedAt < period.end {
+        if recordedAt < period.end, shard?.owns(subjectBytes) ?? true {
             records.add(
                 subject: subjectID(subjectBytes), purpose: purposeIDs.id(purposeBytes), recordedAt: recordedAt,
                 status: ConsentStatus(rawValue: Int(status))!, expiresAt: expiresAt,
@@ -100,7 +103,7 @@ final class ConsentPart: InputPart {
                 field: "purpose", reason: "is empty; expected a purpose and status, or a signal (tc_string, gpp_string, us_privacy, gpc)")
         }
         // Records made after the period cannot decide any use inside it.
-        guard recordedAt < period.end else { return recordedAt }
+        guard recordedAt < period.end, shard?.owns(subjectBytes) ?? true else { return recordedAt }
         let subject = subjectID(subjectBytes)
         let sourceBytes = FieldParsers.trimmed(binding.value(4, record))
         if let plain {

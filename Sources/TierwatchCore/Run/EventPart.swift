@@ -15,6 +15,8 @@ struct EventContext {
     let pseudonyms: Pseudonymizer
     /// Where part `i` writes its violation rows until they are merged.
     let violationPath: (Int) -> String
+    /// In a sharded run, the subjects this run owns.
+    let shard: ShardSpec?
 }
 
 /// The events of one part of the input, decoded on the part's own thread: metrics and the
@@ -71,6 +73,11 @@ final class EventPart: InputPart {
     private var writeError: TierwatchError?
     private var sink: UInt64 = 0
     private static let batchSize = 64
+    private let shard: ShardSpec?
+    /// The file the rows being read come from, and (once read) the line bases of the
+    /// part's files: a sharded run's violations carry their input position.
+    private var currentFile: Int64 = 0
+    private(set) var lineBases: [Int: Int] = [:]
     /// More distinct values than this are not cached: memory must not grow with events
     /// even when an export puts something unique into the field.
     private static let categorySetLimit = 4096
@@ -92,10 +99,15 @@ final class EventPart: InputPart {
         engagement = EngagementAccumulator(logsCampaignPairs: index > 0)
         privacyByJurisdiction = Array(repeating: PrivacyTotals(), count: context.job.policy.jurisdictions.count + 1)
         useCounts = UseCounts(jurisdictions: context.job.policy.jurisdictions.count)
+        shard = context.shard
         violationLog = try ViolationLog(
             path: context.violationPath(index), evidenceLimit: context.job.evidenceRows,
-            mode: context.job.csvMode(for: "violations.csv"), part: true)
+            mode: context.job.csvMode(for: "violations.csv"), part: true, tracksPositions: context.shard != nil)
     }
+
+    func beginPiece(file: Int) { currentFile = Int64(file) }
+
+    func willMerge(lineBases: [Int: Int]) { self.lineBases = lineBases }
 
     func redact(field: String, value: String) -> String {
         pseudonyms.redacted(field: field, value: value)
@@ -151,9 +163,13 @@ final class EventPart: InputPart {
             let name = binding.value(E.campaignName, record)
             if name.count > 0 { campaignNames[Int(campaign)] = text(name) }
         }
+        // A shard registers every campaign (so ids, names and tiers are the single run's)
+        // but counts only its own subjects' events.
+        if let shard, !shard.owns(subjectBytes) { return occurredAt }
         var pending = Pending(
             campaign: campaign, tier: tier, type: type, jurisdiction: jurisdiction, currency: currency, revenue: revenue,
             occurredAt: occurredAt, categories: categorySet)
+        pending.position = currentFile << 40 | Int64(record.line)
         if subjectBytes.count > 0 {
             pending.purpose = purposes.lookup(purposeBytes) ?? ConsentHistory.unknownPurpose
             pending.subjectText = keep(subjectBytes)
@@ -177,6 +193,7 @@ final class EventPart: InputPart {
         var occurredAt: Int64
         var categories: Range<Int>
         var subject: Int32 = -1
+        var position: Int64 = 0
         var purpose: Int32 = ConsentHistory.unknownPurpose
         var subjectText = 0..<0
         var eventIDText = 0..<0
@@ -279,13 +296,14 @@ final class EventPart: InputPart {
             detail(violation, purpose: purpose, subject: subject, tier: tier)
             detailBytes.withUnsafeBytes { detail in
                 do throws(TierwatchError) {
-                    try violationLog.add(
-                        ViolationEntry(
-                            eventID: bytes(event.eventIDText), occurredAt: event.occurredAt, rule: violation.rule, tier: tier,
-                            jurisdiction: jurisdiction, jurisdictionCode: job.policy.jurisdictions[jurisdiction].code,
-                            campaign: event.campaign, campaignID: bytes(event.campaignText), purpose: purpose,
-                            subject: pseudonyms.pseudonymBits(bytes(event.subjectText), cachedAs: Int(subject)),
-                            state: violation.state, detail: detail))
+                    var entry = ViolationEntry(
+                        eventID: bytes(event.eventIDText), occurredAt: event.occurredAt, rule: violation.rule, tier: tier,
+                        jurisdiction: jurisdiction, jurisdictionCode: job.policy.jurisdictions[jurisdiction].code,
+                        campaign: event.campaign, campaignID: bytes(event.campaignText), purpose: purpose,
+                        subject: pseudonyms.pseudonymBits(bytes(event.subjectText), cachedAs: Int(subject)),
+                        state: violation.state, detail: detail)
+                    entry.position = event.position
+                    try violationLog.add(entry)
                 } catch {
                     writeError = error
                 }

@@ -3,6 +3,13 @@ package enum OutputFormat: String, Sendable, Equatable {
     case text, json
 }
 
+/// `run JOB --shard I/N --partial DIR`.
+package struct ShardRequest: Sendable, Equatable {
+    package var index: Int
+    package var count: Int
+    package var folder: String
+}
+
 /// A parsed command line.
 package struct Invocation: Sendable, Equatable {
     package enum Command: Sendable, Equatable {
@@ -11,6 +18,10 @@ package struct Invocation: Sendable, Equatable {
         case validate([String])
         case history(String?)
         case show(String)
+        /// `slurm JOB --shards N [--partition P] [--work DIR] [--dry-run]`.
+        case slurm(job: String, SlurmCommand.Request)
+        /// `merge JOB DIR...`: a run from the partials of its shards.
+        case merge(job: String, folders: [String])
         case demo
         case generate
         case doctor
@@ -33,6 +44,8 @@ package struct Invocation: Sendable, Equatable {
     package var statePath: String?
     package var now: String?
     package var quiet = false
+    /// `run --shard I/N --partial DIR`.
+    package var shard: ShardRequest?
     /// `--format` of `history` and `show`.
     package var format = OutputFormat.text
     /// `run --no-deliver`: queue notifications but leave sending to `tierwatch deliver`.
@@ -54,6 +67,10 @@ package struct Invocation: Sendable, Equatable {
           validate [JOB ...]                             check job files without running them
           history [JOB] [--format json]                  list past runs
           show RUN [--format json]                       show one run (number or run id)
+          run JOB --shard I/N --partial DIR              run one shard of a sharded run into DIR (nothing published)
+          merge JOB [--period P] DIR...                  merge the shards' DIRs into one run: reports, history, alerts
+          slurm JOB [--period P] --shards N [--partition NAME] [--work DIR] [--dry-run]
+                                                         submit the shards as an sbatch array and the merge after them
           demo                                           run the example jobs on the bundled sample data
           generate --out DIR [--events N] [--seed S] [--start YYYY-MM-DD] [--days N]
                    [--subjects N] [--dialect canonical|vendor] [--invalid-rows N] [--broken-consent SHARE] [--gzip]
@@ -90,10 +107,10 @@ package struct Invocation: Sendable, Equatable {
         let valued: Set<String> = [
             "--period", "--from", "--to", "--jobs", "--reports", "--state", "--now", "--out", "--events", "--seed",
             "--start", "--days", "--subjects", "--dialect", "--invalid-rows", "--broken-consent", "--type", "--by", "--reason", "--until", "--replay",
-            "--match", "--threads", "--format",
+            "--match", "--threads", "--format", "--shard", "--partial", "--shards", "--partition", "--work",
         ]
         var matches: [String] = []
-        let switches: Set<String> = ["--all-due", "--quiet", "-q", "--gzip", "--help", "-h", "--version", "--no-deliver", "--refetch"]
+        let switches: Set<String> = ["--all-due", "--quiet", "-q", "--gzip", "--help", "-h", "--version", "--no-deliver", "--refetch", "--dry-run"]
         var index = 0
         while index < arguments.count {
             let argument = arguments[index]
@@ -146,6 +163,17 @@ package struct Invocation: Sendable, Equatable {
         case "history":
             if rest.count > 1 { throw TierwatchError(.usage, "history takes at most one job name") }
             command = .history(rest.first)
+        case "slurm":
+            guard rest.count == 1 else { throw TierwatchError(.usage, "slurm needs one job name") }
+            guard let text = options["--shards"], let shards = Int(text), (1...4096).contains(shards) else {
+                throw TierwatchError(.usage, "slurm needs --shards N with 1 <= N <= 4096")
+            }
+            command = .slurm(
+                job: rest[0],
+                SlurmCommand.Request(shards: shards, partition: options["--partition"], work: options["--work"], dryRun: flags.contains("--dry-run")))
+        case "merge":
+            guard rest.count >= 2 else { throw TierwatchError(.usage, "merge needs a job name and the --partial folder of every shard") }
+            command = .merge(job: rest[0], folders: Array(rest.dropFirst()))
         case "show":
             guard rest.count == 1 else { throw TierwatchError(.usage, "show needs one run number or run id") }
             command = .show(rest[0])
@@ -207,6 +235,16 @@ package struct Invocation: Sendable, Equatable {
                 throw TierwatchError(.usage, "--format takes text or json, not \"\(format)\"")
             }
             invocation.format = parsed
+        }
+        if let shard = options["--shard"] {
+            guard case .run(let jobs, false) = command, jobs.count == 1 else {
+                throw TierwatchError(.usage, "--shard is an option of run, for one job")
+            }
+            guard let folder = options["--partial"] else { throw TierwatchError(.usage, "run --shard needs --partial DIR for the shard's figures") }
+            let parsed = try ShardSpec.parse(shard)
+            invocation.shard = ShardRequest(index: parsed.index, count: parsed.count, folder: folder)
+        } else if options["--partial"] != nil {
+            throw TierwatchError(.usage, "--partial goes with run --shard I/N")
         }
         invocation.refetch = flags.contains("--refetch")
         if invocation.refetch {

@@ -29,6 +29,34 @@ package struct JobRunner {
 
     package init(context: RunContext) { self.context = context }
 
+    /// Records and publishes a run whose figures `compute` makes in the staging folder
+    /// (`tierwatch merge`: from the partials of a sharded run). The reports name the shards.
+    package func run(
+        _ job: JobDefinition, period: ReportPeriod, trigger: String, shards: Int,
+        compute: (String) throws(TierwatchError) -> RunFigures
+    ) throws(TierwatchError) -> RunOutcome {
+        let lock = try JobLock(path: context.lockDirectory + "/\(job.id).lock", jobID: job.id)
+        defer { withExtendedLifetime(lock) {} }
+        let store = try StateStore(path: context.statePath)
+        try store.markInterrupted(jobID: job.id, at: context.now)
+        let publisher = ReportPublisher(reportsRoot: context.reportsDirectory, jobID: job.id)
+        try publisher.recover()
+        let number = try store.begin(jobID: job.id, period: period, trigger: trigger, at: context.now)
+        let staging = try publisher.makeStaging(runNonce: String(number))
+        do throws(TierwatchError) {
+            let figures = try compute(staging)
+            return try finish(
+                job, period, figures, number: number, staging: staging, store: store, publisher: publisher, beforePublishing: {},
+                shards: shards)
+        } catch {
+            try? FileTree.remove(staging)
+            try? store.finish(
+                number: number, runID: "", status: .error, exitCode: error.code.exitStatus, message: error.description,
+                reportPath: "", at: context.now, inputs: [], tiers: [], ruleCounts: [])
+            throw error
+        }
+    }
+
     package func run(_ job: JobDefinition, period: ReportPeriod, trigger: String) throws(TierwatchError) -> RunOutcome {
         let lock = try JobLock(path: context.lockDirectory + "/\(job.id).lock", jobID: job.id)
         defer { withExtendedLifetime(lock) {} }
@@ -98,7 +126,7 @@ package struct JobRunner {
 
     private func finish(
         _ job: JobDefinition, _ period: ReportPeriod, _ figures: RunFigures, number: Int64, staging: String,
-        store: StateStore, publisher: ReportPublisher, beforePublishing: () throws(TierwatchError) -> Void
+        store: StateStore, publisher: ReportPublisher, beforePublishing: () throws(TierwatchError) -> Void, shards: Int? = nil
     ) throws(TierwatchError) -> RunOutcome {
         let warnings = ReportModel.dataWarnings(figures, settings: job.currency)
         let worst = figures.violationsBySeverity.keys.max()
@@ -119,9 +147,10 @@ package struct JobRunner {
         let generatedAt = try store.firstGeneratedAt(runID: runID, now: context.now)
         let history = try store.periodHistory(
             jobID: job.id, before: period.start, sameShapeAs: period.label, limit: TrendReport.periods - 1)
-        let model = ReportModel(
+        var model = ReportModel(
             job: job, period: period, figures: figures, runID: runID, generatedAt: generatedAt,
             toolVersion: context.toolVersion, policyHash: policyHash, status: status, warnings: warnings, history: history)
+        model.shards = shards
         try CSVReports.write(model, into: staging)
         try CSVMetadata.write(into: staging, job: job, marker: model.suppression.k > 0 ? model.suppression.marker : nil)
         try HTMLReports.write(model, into: staging)

@@ -51,6 +51,8 @@ package final class RunEngine {
     private let pseudonyms: Pseudonymizer
     private let rejects: RejectLog
     private let violationLog: ViolationLog
+    /// In a sharded run, the subjects this run owns (``ShardSpec``).
+    private let shard: ShardSpec?
 
     private var engagement = EngagementAccumulator()
     private var mergedParts = 0
@@ -65,8 +67,10 @@ package final class RunEngine {
 
     package init(
         job: JobDefinition, period: ReportPeriod, pseudonymizer: Pseudonymizer, rejects: RejectLog,
-        violations: ViolationLog, threads: Int = 1, minimumPartBytes: Int64 = 8 << 20, workDirectory: String
+        violations: ViolationLog, threads: Int = 1, minimumPartBytes: Int64 = 8 << 20, workDirectory: String,
+        shard: ShardSpec? = nil
     ) {
+        self.shard = shard
         self.minimumPartBytes = minimumPartBytes
         self.job = job
         self.period = period
@@ -133,7 +137,7 @@ package final class RunEngine {
         ) { _ in
             ConsentPart(
                 subjects: subjects, purposes: purposes, sources: sources, statuses: statuses, period: period,
-                signalMapping: signalMapping, pseudonyms: pseudonyms, expectedRecords: expected / parts)
+                signalMapping: signalMapping, pseudonyms: pseudonyms, expectedRecords: expected / parts, shard: shard)
         } merge: { part in
             let subjectMap = subjectIDs.merge(part.subjectIDs), purposeMap = purposeIDs.merge(part.purposeIDs)
             let sourceMap = sourceIDs.merge(part.sourceIDs)
@@ -163,7 +167,7 @@ package final class RunEngine {
             job: job, period: period, subjects: subjects, purposes: purposes, sources: sources, tiers: tiers,
             eventTypes: eventTypes, jurisdictions: jurisdictions, campaigns: campaigns, currencies: currencies,
             evaluator: evaluator, pseudonyms: pseudonyms,
-            violationPath: { [workDirectory] in workDirectory + "/.violations-\($0).csv" })
+            violationPath: { [workDirectory] in workDirectory + "/.violations-\($0).csv" }, shard: shard)
         let ids = (subjects: MergedIDs(subjects), campaigns: MergedIDs(campaigns), currencies: MergedIDs(currencies))
         let records = try scanner.scan(
             files, threads: threads, parts: InputPlan.partCount(threads: threads),
@@ -208,7 +212,7 @@ package final class RunEngine {
         mergedParts += 1
         for index in privacyByTier.indices { privacyByTier[index].add(part.privacyByTier[index]) }
         for index in privacyByJurisdiction.indices { privacyByJurisdiction[index].add(part.privacyByJurisdiction[index]) }
-        try violationLog.absorb(part.violationLog, campaignMap: campaignMap)
+        try violationLog.absorb(part.violationLog, campaignMap: campaignMap, lineBases: part.lineBases)
     }
 
     private func text(_ bytes: UnsafeRawBufferPointer) -> String { String(decoding: bytes, as: UTF8.self) }
@@ -217,8 +221,10 @@ package final class RunEngine {
 
     private func decodeErasure(_ record: CSVRecord, _ binding: ColumnBinding) throws(RowProblem) -> Int64? {
         let subjectBytes = try binding.required(0, record)
+        let owned = shard?.owns(subjectBytes) ?? true
         guard binding.isDSR else {
             let requestedAt = try binding.instant(1, record)!
+            guard owned else { return requestedAt }
             evaluator.addErasure(subject: subjects.intern(subjectBytes), requestedAt: requestedAt)
             erasureCount += 1
             return requestedAt
@@ -239,6 +245,7 @@ package final class RunEngine {
             throw RowProblem(field: "fulfilled_at", reason: "is empty; a fulfilled request needs its fulfilment time")
         }
         guard type == "erasure", status != "rejected", status != "withdrawn" else { return receivedAt }
+        guard owned else { return max(receivedAt, fulfilledAt ?? receivedAt) }
         evaluator.addErasure(
             subject: subjects.intern(subjectBytes), requestedAt: receivedAt, fulfilledAt: status == "fulfilled" ? fulfilledAt : nil)
         erasureCount += 1
@@ -269,6 +276,7 @@ package final class RunEngine {
         let nps = try answer(6, 0...10)
         let intrusive = try answer(7, 0...1)
         guard submittedAt >= period.start && submittedAt < period.end else { return submittedAt }
+        if let shard, !shard.owns(binding.value(2, record)) { return submittedAt }
         surveys[tier].add(csat: csat, nps: nps, feltIntrusive: intrusive.map { $0 == 1 })
         surveys[Tier.allCases.count].add(csat: csat, nps: nps, feltIntrusive: intrusive.map { $0 == 1 })
         return submittedAt

@@ -8,7 +8,7 @@ package struct TierwatchError: Error, CustomStringConvertible, Sendable {
     /// What kind of failure this is; decides the exit status.
     package struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Kind: Hashable, Sendable {
-            case usage, badData, missingInput, internalError, locked, badJob, ioError
+            case usage, badData, missingInput, internalError, locked, badJob, ioError, unavailable
         }
         private let kind: Kind
 
@@ -26,6 +26,8 @@ package struct TierwatchError: Error, CustomStringConvertible, Sendable {
         package static let badJob = Code(kind: .badJob)
         /// Reading or writing our own files failed (EX_IOERR, 74).
         package static let ioError = Code(kind: .ioError)
+        /// A service Tierwatch hands work to is missing or refused it: `sbatch` (EX_UNAVAILABLE, 69).
+        package static let unavailable = Code(kind: .unavailable)
 
         package var description: String {
             switch kind {
@@ -36,6 +38,7 @@ package struct TierwatchError: Error, CustomStringConvertible, Sendable {
             case .locked: "locked"
             case .badJob: "bad job file"
             case .ioError: "I/O error"
+            case .unavailable: "service unavailable"
             }
         }
 
@@ -49,6 +52,7 @@ package struct TierwatchError: Error, CustomStringConvertible, Sendable {
             case .locked: 75
             case .badJob: 78
             case .ioError: 74
+            case .unavailable: 69
             }
         }
     }
