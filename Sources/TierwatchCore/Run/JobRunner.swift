@@ -35,14 +35,8 @@ package struct JobRunner {
         _ job: JobDefinition, period: ReportPeriod, trigger: String, shards: Int,
         compute: (String) throws(TierwatchError) -> RunFigures
     ) throws(TierwatchError) -> RunOutcome {
-        let lock = try JobLock(path: context.lockDirectory + "/\(job.id).lock", jobID: job.id)
+        let (lock, store, publisher, number, staging) = try begin(job, period: period, trigger: trigger)
         defer { withExtendedLifetime(lock) {} }
-        let store = try StateStore(path: context.statePath)
-        try store.markInterrupted(jobID: job.id, at: context.now)
-        let publisher = ReportPublisher(reportsRoot: context.reportsDirectory, jobID: job.id)
-        try publisher.recover()
-        let number = try store.begin(jobID: job.id, period: period, trigger: trigger, at: context.now)
-        let staging = try publisher.makeStaging(runNonce: String(number))
         do throws(TierwatchError) {
             let figures = try compute(staging)
             return try finish(
@@ -57,27 +51,47 @@ package struct JobRunner {
         }
     }
 
-    package func run(_ job: JobDefinition, period: ReportPeriod, trigger: String) throws(TierwatchError) -> RunOutcome {
+    /// Takes the job's lock, marks killed runs, restores a half-published folder, records
+    /// the run as started and makes its staging folder.
+    private func begin(
+        _ job: JobDefinition, period: ReportPeriod, trigger: String
+    ) throws(TierwatchError) -> (JobLock, StateStore, ReportPublisher, Int64, String) {
         let lock = try JobLock(path: context.lockDirectory + "/\(job.id).lock", jobID: job.id)
-        defer { withExtendedLifetime(lock) {} }
         let store = try StateStore(path: context.statePath)
         try store.markInterrupted(jobID: job.id, at: context.now)
         let publisher = ReportPublisher(reportsRoot: context.reportsDirectory, jobID: job.id)
         try publisher.recover()
         let number = try store.begin(jobID: job.id, period: period, trigger: trigger, at: context.now)
-        let staging = try publisher.makeStaging(runNonce: String(number))
+        return (lock, store, publisher, number, try publisher.makeStaging(runNonce: String(number)))
+    }
+
+    /// The files of every input the job names (remote ones fetched or read from the cache).
+    package func resolveInputs(_ job: JobDefinition, period: ReportPeriod) throws(TierwatchError) -> [InputKind: [ResolvedFile]] {
+        var files: [InputKind: [ResolvedFile]] = [:]
+        let fetcher = SourceFetcher(context: context, job: job, period: period)
+        for kind in InputKind.allCases {
+            if let spec = job.inputs[kind] { files[kind] = try fetcher.resolve(spec, kind: kind) }
+        }
+        return files
+    }
+
+    /// The job's pseudonym key from the environment, warning once when it is unset.
+    package func pseudonymKey(_ job: JobDefinition) -> String? {
+        let key = context.environment[job.pseudonymKeyEnvironment].flatMap { $0.isEmpty ? nil : $0 }
+        if key == nil && PseudonymKeyWarning.first(job.pseudonymKeyEnvironment) {
+            context.errorOutput(
+                "warning: \(job.pseudonymKeyEnvironment) is not set: subject pseudonyms use a published key, so anyone with a list of customer ids can reverse them. Set it to a long random secret.")
+        }
+        return key
+    }
+
+    package func run(_ job: JobDefinition, period: ReportPeriod, trigger: String) throws(TierwatchError) -> RunOutcome {
+        let (lock, store, publisher, number, staging) = try begin(job, period: period, trigger: trigger)
+        defer { withExtendedLifetime(lock) {} }
         var rejects: RejectLog?
         do throws(TierwatchError) {
-            var files: [InputKind: [ResolvedFile]] = [:]
-            let fetcher = SourceFetcher(context: context, job: job, period: period)
-            for kind in InputKind.allCases {
-                if let spec = job.inputs[kind] { files[kind] = try fetcher.resolve(spec, kind: kind) }
-            }
-            let key = context.environment[job.pseudonymKeyEnvironment].flatMap { $0.isEmpty ? nil : $0 }
-            if key == nil && PseudonymKeyWarning.first(job.pseudonymKeyEnvironment) {
-                context.errorOutput(
-                    "warning: \(job.pseudonymKeyEnvironment) is not set: subject pseudonyms use a published key, so anyone with a list of customer ids can reverse them. Set it to a long random secret.")
-            }
+            let files = try resolveInputs(job, period: period)
+            let key = pseudonymKey(job)
             let rejectLog = try RejectLog(path: staging + "/rejected.csv", mode: job.csvMode(for: "rejected.csv"))
             rejects = rejectLog
             let violationLog = try ViolationLog(

@@ -19,16 +19,9 @@ package struct ShardRunner {
         try FileTree.makeDirectories(folder)
         // A folder with partial.json is a finished shard: the old one goes first.
         try FileTree.remove(folder + "/" + ShardPartial.fileName)
-        var files: [InputKind: [ResolvedFile]] = [:]
-        let fetcher = SourceFetcher(context: context, job: job, period: period)
-        for kind in InputKind.allCases {
-            if let spec = job.inputs[kind] { files[kind] = try fetcher.resolve(spec, kind: kind) }
-        }
-        let key = context.environment[job.pseudonymKeyEnvironment].flatMap { $0.isEmpty ? nil : $0 }
-        if key == nil && PseudonymKeyWarning.first(job.pseudonymKeyEnvironment) {
-            context.errorOutput(
-                "warning: \(job.pseudonymKeyEnvironment) is not set: subject pseudonyms use a published key, so anyone with a list of customer ids can reverse them. Set it to a long random secret.")
-        }
+        let runner = JobRunner(context: context)
+        let files = try runner.resolveInputs(job, period: period)
+        let key = runner.pseudonymKey(job)
         let shard = ShardSpec(index: index, count: count, key: key ?? Pseudonymizer.publishedKey)
         let rejects = try RejectLog(path: folder + "/rejected.csv", mode: job.csvMode(for: "rejected.csv"))
         rejects.writesRows = index == 0
