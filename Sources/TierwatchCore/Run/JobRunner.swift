@@ -75,6 +75,24 @@ package struct JobRunner {
         return files
     }
 
+    /// Reads the inputs and computes the figures (of one shard's subjects, with `shard`).
+    package func compute(
+        _ job: JobDefinition, period: ReportPeriod, files: [InputKind: [ResolvedFile]], key: String?, rejects: RejectLog,
+        violations: ViolationLog, workDirectory: String, shard: ShardSpec? = nil
+    ) throws(TierwatchError) -> RunFigures {
+        let engine = RunEngine(
+            job: job, period: period, pseudonymizer: Pseudonymizer(key: key ?? Pseudonymizer.publishedKey),
+            rejects: rejects, violations: violations, threads: context.threads,
+            minimumPartBytes: context.minimumPartBytes, workDirectory: workDirectory, shard: shard)
+        do {
+            return try engine.run(files)
+        } catch let error as TierwatchError {
+            throw error
+        } catch {
+            throw TierwatchError(.internalError, "run failed", cause: error as? TierwatchError)
+        }
+    }
+
     /// The job's pseudonym key from the environment, warning once when it is unset.
     package func pseudonymKey(_ job: JobDefinition) -> String? {
         let key = context.environment[job.pseudonymKeyEnvironment].flatMap { $0.isEmpty ? nil : $0 }
@@ -96,18 +114,8 @@ package struct JobRunner {
             rejects = rejectLog
             let violationLog = try ViolationLog(
                 path: staging + "/violations.csv", evidenceLimit: job.evidenceRows, mode: job.csvMode(for: "violations.csv"))
-            let engine = RunEngine(
-                job: job, period: period, pseudonymizer: Pseudonymizer(key: key ?? Pseudonymizer.publishedKey),
-                rejects: rejectLog, violations: violationLog, threads: context.threads,
-                minimumPartBytes: context.minimumPartBytes, workDirectory: staging)
-            let figures: RunFigures
-            do {
-                figures = try engine.run(files)
-            } catch let error as TierwatchError {
-                throw error
-            } catch {
-                throw TierwatchError(.internalError, "run failed", cause: error as? TierwatchError)
-            }
+            let figures = try compute(
+                job, period: period, files: files, key: key, rejects: rejectLog, violations: violationLog, workDirectory: staging)
             try rejectLog.close()
             // violations.csv runs to tens of MB: syncing it is mostly waiting for the disk, which
             // goes on while the reports are written (it is done before they are published).

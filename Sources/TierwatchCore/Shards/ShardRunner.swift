@@ -28,18 +28,8 @@ package struct ShardRunner {
         let violations = try ViolationLog(
             path: folder + "/violations.csv", evidenceLimit: job.evidenceRows, mode: job.csvMode(for: "violations.csv"),
             tracksPositions: true)
-        let engine = RunEngine(
-            job: job, period: period, pseudonymizer: Pseudonymizer(key: key ?? Pseudonymizer.publishedKey),
-            rejects: rejects, violations: violations, threads: context.threads, minimumPartBytes: context.minimumPartBytes,
-            workDirectory: folder, shard: shard)
-        let figures: RunFigures
-        do {
-            figures = try engine.run(files)
-        } catch let error as TierwatchError {
-            throw error
-        } catch {
-            throw TierwatchError(.internalError, "shard \(index)/\(count) failed", cause: error as? TierwatchError)
-        }
+        let figures = try runner.compute(
+            job, period: period, files: files, key: key, rejects: rejects, violations: violations, workDirectory: folder, shard: shard)
         try rejects.close()
         try violations.close()
         let partial = ShardPartial(
