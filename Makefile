@@ -9,7 +9,7 @@
 
 SWIFT ?= swift
 BUILD_DEBS := libsqlite3-dev libssl-dev zlib1g-dev libcurl4-openssl-dev
-TEST_DEBS := $(BUILD_DEBS) python3 python3-pip gzip chromium openssh-server openssh-client sqlite3 time
+TEST_DEBS := $(BUILD_DEBS) python3 python3-pip gzip chromium openssh-server openssh-client sqlite3 time slurm-wlm munge
 BENCH_DEBS := $(BUILD_DEBS) time
 
 define install_debs
