@@ -3,6 +3,7 @@
 #   make test    run the whole test suite
 #   make bench   the weekly job on 1M generated events: events/s, MB/s, peak memory
 #   make bench-compare   the same job in Tierwatch and in DuckDB on 1M and 10M events
+#   make bench-shards    the job in 1, 2, 4 and 8 shards on 10M events and in 8 on 100M: shard, merge and cluster times
 #   make reliability     attack a release build (kills, full disks, failing receivers, fuzzing): a table
 #   make fuzz SECONDS=N  fuzz every parser with libFuzzer for N seconds each (TARGET=tcstring for one)
 # Each installs the Debian packages it needs when they are missing (via sudo when not root).
@@ -22,7 +23,7 @@ define install_debs
 	fi
 endef
 
-.PHONY: demo test bench bench-compare deps test-deps bench-deps release screenshots reliability fuzz
+.PHONY: demo test bench bench-shards bench-compare deps test-deps bench-deps release screenshots reliability fuzz
 
 deps:
 	$(call install_debs,$(BUILD_DEBS))
@@ -90,6 +91,17 @@ bench: bench-deps release
 	@test -f $(BENCH_DIR)/$(BENCH_EVENTS)/consents.csv || \
 	  .build/release/tierwatch generate --out $(BENCH_DIR)/$(BENCH_EVENTS) --events $(BENCH_EVENTS) --days 7 --start 2026-11-09 --seed 7
 	@Tests/Support/bench.sh .build/release/tierwatch $(BENCH_DIR)/$(BENCH_EVENTS)
+
+# Sharded runs (Tests/Support/bench_shards.py): per set, EVENTS:SHARD COUNTS.
+SHARD_SETS ?= 10000000:1,2,4,8 100000000:8
+
+bench-shards: bench-deps release
+	@for set in $(SHARD_SETS); do \
+	  n=$${set%%:*}; counts=$${set#*:}; \
+	  test -f $(BENCH_DIR)/$$n/consents.csv || \
+	    .build/release/tierwatch generate --out $(BENCH_DIR)/$$n --events $$n --days 7 --start 2026-11-09 --seed 7 || exit 1; \
+	  python3 Tests/Support/bench_shards.py .build/release/tierwatch $(BENCH_DIR)/$$n $$counts || exit 1; echo; \
+	done
 
 COMPARE_SIZES ?= 1000000 10000000
 COMPARE_RUNS ?= 3

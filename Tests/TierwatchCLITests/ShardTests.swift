@@ -64,6 +64,64 @@ struct ShardTests {
         #expect(history.stdout.components(separatedBy: "\"trigger\":\"merge\"").count == 2, "\(history.stdout)")
     }
 
+    @Test("inputs split in parts per shard (tierwatch split): each shard reads only its own, and the merge is the single run's byte for byte")
+    func splitInputs() throws {
+        let w = try Workspace.generatedWeek(events: 30_000, extra: #""outputs": {"evidence_rows": 3}"#)
+        // Rows that are rejected, and gzip files, in the inputs to split.
+        try FileManager.default.removeItem(atPath: w.jobs + "/data")
+        let generated = try runProcess(
+            tierwatchBinary,
+            ["generate", "--out", w.jobs + "/data", "--events", "30000", "--days", "7", "--start", "2026-11-16", "--seed", "11",
+             "--invalid-rows", "25", "--gzip"])
+        #expect(generated.status == 0, "\(generated.stderr)")
+        let job = try w.read("Jobs/big.json").replacingOccurrences(of: "events-*.csv", with: "events-*.csv*")
+        try w.write(job, to: "Jobs/big.json")
+        let split = try w.tierwatch(["split", "big", "--period", "2026-W47", "--shards", "4", "--out", "parts"], environment: Self.environment)
+        #expect(split.status == 0, "\(split.stderr)")
+        let parts = w.root + "/parts/{shard}"
+        for kind in ["erasures", "consents", "events", "surveys"] { #expect(split.stdout.contains("\(kind): \(parts)/\(kind)/*"), "\(split.stdout)") }
+        // Every row is in exactly one part (each file's header in every part).
+        let original = try w.tierwatch(["run", "big", "--period", "2026-W47", "--now", "2026-11-30T06:00:00Z"], environment: Self.environment)
+        #expect(original.status == 1, "\(original.stderr)")
+        try w.write(
+            job.replacingOccurrences(of: "data/events/events-*.csv*", with: parts + "/events/*")
+                .replacingOccurrences(of: "data/consents.csv", with: parts + "/consents/*")
+                .replacingOccurrences(of: "data/erasures.csv", with: parts + "/erasures/*")
+                .replacingOccurrences(of: "data/surveys.csv", with: parts + "/surveys/*"),
+            to: "Jobs/split.json")
+        let single = try w.tierwatch(
+            ["run", "split", "--period", "2026-W47", "--now", "2026-11-30T06:00:00Z", "--threads", "3"], environment: Self.environment)
+        #expect(single.status == 1, "\(single.stderr)")
+        let merged = try shardedRun(
+            w, job: "split", period: "2026-W47", count: 4, reports: w.root + "/merged", environment: Self.environment,
+            shardArguments: ["--threads", "3"])
+        #expect(merged.status == single.status, "\(merged.stderr)")
+        let expected = try comparable(w.reports + "/split/2026-W47"), actual = try comparable(w.root + "/merged/split/2026-W47")
+        #expect(Set(actual.keys) == Set(expected.keys))
+        for name in expected.keys.sorted() { #expect(actual[name] == expected[name], "\(name) differs from the single run's") }
+        // The same figures as the run over the files before they were split (the rows are
+        // the same; violations and rejected rows are listed in the parts' order).
+        for name in ["metrics_by_tier.csv", "metrics_by_campaign.csv", "surveys_by_tier.csv", "privacy_by_tier.csv", "uplift.csv"] {
+            #expect(w.data("Reports/split/2026-W47/" + name) == w.data("Reports/big/2026-W47/" + name), "\(name)")
+        }
+        let rejected = try w.read("Reports/split/2026-W47/rejected.csv")
+        #expect(rejected.split(separator: "\r\n").count == 26, "the 25 invalid rows, each rejected once: \(rejected)")
+        // A shard read only its own parts: one per events file, not four.
+        let partial = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: w.root + "/parts/split/1/partial.json"))) as! [String: Any]
+        let events = (partial["inputs"] as! [[String: Any]]).first { $0["kind"] as? String == "events" }!
+        #expect((events["files"] as! [Any]).count == 7 && events["file_count"] as? Int == 28, "\(events)")
+
+        // Parts split with another key, or for another shard count, are refused.
+        var otherKey = Self.environment
+        otherKey["TIERWATCH_PSEUDONYM_KEY"] = "another-key"
+        let misplaced = try w.tierwatch(["run", "split", "--period", "2026-W47", "--shard", "2/4", "--partial", w.root + "/x"], environment: otherKey)
+        #expect(misplaced.status == 65 && misplaced.stderr.contains("belongs to another shard") && misplaced.stderr.contains("/parts/2/"),
+                "\(misplaced.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: w.root + "/x/partial.json"), "a failed shard leaves no partial")
+        let fewer = try w.tierwatch(["run", "split", "--period", "2026-W47", "--shard", "0/2", "--partial", w.root + "/y"], environment: Self.environment)
+        #expect(fewer.status == 65 && fewer.stderr.contains("is a part of shard 2, but this run has 2 shards"), "\(fewer.stderr)")
+    }
+
     @Test("the sample jobs in 4 shards: the single run's CSVs")
     func sampleJobs() throws {
         let w = try Workspace()

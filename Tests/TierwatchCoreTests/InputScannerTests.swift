@@ -49,7 +49,7 @@ private func trickyFiles(in folder: String, seed: UInt64) throws -> [ResolvedFil
         }
         let path = folder + "/part-\(index).csv"
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        files.append(ResolvedFile(absolute: path, display: "part-\(index).csv"))
+        files.append(ResolvedFile(absolute: path, display: "part-\(index).csv", order: files.count))
     }
     return files
 }
@@ -148,6 +148,7 @@ struct InputScannerTests {
         let empty = folder + "/empty.csv"
         try Data().write(to: URL(fileURLWithPath: empty))
         files.insert(ResolvedFile(absolute: empty, display: "empty.csv"), at: 2)
+        for index in files.indices { files[index].order = index }
         let rejects = try RejectLog(path: folder + "/rejected.csv", mode: .raw)
         let spec = InputSpec(paths: [], columns: [:], constants: [:], values: [:], maxRejectRate: 1, optional: false)
         let scanner = InputScanner(kind: .erasures, spec: spec, rejects: rejects, spillDirectory: folder)

@@ -19,6 +19,18 @@ package struct InputFileRecord: Sendable, Equatable, Codable {
 package struct ResolvedFile: Sendable, Equatable {
     package var absolute: String
     package var display: String
+    /// Its place among all the files of its input, as a single run reads them (a shard
+    /// reads only some of them; positions in the input count in this order).
+    package var order = 0
+    /// When the input's path has `{shard}`: the shard this file is a part of.
+    package var shard: Int?
+
+    package init(absolute: String, display: String, order: Int = 0, shard: Int? = nil) {
+        self.absolute = absolute
+        self.display = display
+        self.order = order
+        self.shard = shard
+    }
 }
 
 /// Finds the files of an input: each path or glob, relative to the job's folder, sorted.
@@ -29,10 +41,11 @@ package enum InputResolver {
         var files: [ResolvedFile] = []
         for pattern in spec.paths {
             let absolute = pattern.hasPrefix("/") ? pattern : (jobDirectory.isEmpty ? pattern : jobDirectory + "/" + pattern)
+            let parts = ShardParts(absolute)
             var matches: [String] = []
             var result = glob_t()
             defer { globfree(&result) }
-            let status = glob(absolute, 0, nil, &result)
+            let status = glob(parts?.glob ?? absolute, 0, nil, &result)
             if status == 0 {
                 for index in 0..<Int(result.gl_pathc) {
                     if let path = result.gl_pathv[index] { matches.append(String(cString: path)) }
@@ -47,7 +60,15 @@ package enum InputResolver {
                 guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
                 let prefix = jobDirectory.isEmpty ? "" : jobDirectory + "/"
                 let display = !prefix.isEmpty && path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
-                files.append(ResolvedFile(absolute: path, display: display))
+                var shard: Int?
+                if let parts {
+                    guard let found = parts.shard(of: path) else {
+                        throw TierwatchError(
+                            .badJob, "\(kind.rawValue): cannot tell which shard \(display) is a part of (\(pattern): {shard} must match one run of digits)")
+                    }
+                    shard = found
+                }
+                files.append(ResolvedFile(absolute: path, display: display, order: files.count, shard: shard))
             }
         }
         if files.isEmpty && !spec.optional {
@@ -56,6 +77,64 @@ package enum InputResolver {
                 "\(kind.rawValue): no file matches \(spec.paths.joined(separator: ", ")) (relative to \(jobDirectory.isEmpty ? "." : jobDirectory))")
         }
         return files
+    }
+}
+
+/// A path with `{shard}`: the input is split by subject into one set of parts per shard
+/// (``ShardSpec``; `tierwatch split` writes them). A single run reads every part; shard I
+/// of a sharded run reads only the parts whose `{shard}` is I. The placeholder stands for a
+/// whole run of decimal digits; the rest of the pattern may use `*` and `?`.
+struct ShardParts {
+    static let placeholder = "{shard}"
+    /// The pattern with `*` for the placeholder, to list every part.
+    let glob: String
+    private let before: String
+    private let after: String
+
+    init?(_ pattern: String) {
+        let pieces = Self.pieces(pattern)
+        guard pieces.count > 1 else { return nil }
+        before = pieces[0]
+        after = pieces.dropFirst().joined(separator: "*")  // a second {shard} is listed, not read
+        glob = before + "*" + after
+    }
+
+    static func contains(_ pattern: String) -> Bool { pieces(pattern).count > 1 }
+
+    /// `pattern` cut at each placeholder.
+    private static func pieces(_ pattern: String) -> [String] {
+        let bytes = Array(pattern.utf8), mark = Array(placeholder.utf8)
+        var pieces: [String] = [], start = 0, index = 0
+        while index + mark.count <= bytes.count {
+            if bytes[index..<index + mark.count].elementsEqual(mark) {
+                pieces.append(String(decoding: bytes[start..<index], as: UTF8.self))
+                index += mark.count
+                start = index
+            } else {
+                index += 1
+            }
+        }
+        pieces.append(String(decoding: bytes[start...], as: UTF8.self))
+        return pieces
+    }
+
+    /// The shard number in `path`: the one run of digits that the placeholder can stand for.
+    func shard(of path: String) -> Int? {
+        let bytes = Array(path.utf8)
+        var found: Int?
+        var index = 0
+        while index < bytes.count {
+            guard bytes[index] >= 0x30 && bytes[index] <= 0x39 else { index += 1; continue }
+            var end = index
+            while end < bytes.count && bytes[end] >= 0x30 && bytes[end] <= 0x39 { end += 1 }
+            let head = String(decoding: bytes[..<index], as: UTF8.self), tail = String(decoding: bytes[end...], as: UTF8.self)
+            if end - index <= 6, fnmatch(before, head, FNM_PATHNAME) == 0, fnmatch(after, tail, FNM_PATHNAME) == 0 {
+                guard found == nil else { return nil }  // two runs would do: ambiguous
+                found = Int(String(decoding: bytes[index..<end], as: UTF8.self))
+            }
+            index = end
+        }
+        return found
     }
 }
 

@@ -12,16 +12,16 @@ package protocol InputPart: AnyObject {
     /// Called once after the part's last row: a part may hold rows back to work on them
     /// in batches.
     func finish() throws
-    /// Called before the rows of each piece: the index of the file they come from.
-    func beginPiece(file: Int)
-    /// Called just before the part is merged: per file index, the lines of that file before
-    /// the part (its own line numbers count from its start).
+    /// Called before the rows of each piece: the file they come from.
+    func beginPiece(file: ResolvedFile)
+    /// Called just before the part is merged: per file (by ``ResolvedFile/order``), the
+    /// lines of that file before the part (its own line numbers count from its start).
     func willMerge(lineBases: [Int: Int])
 }
 
 extension InputPart {
     package func finish() throws {}
-    package func beginPiece(file: Int) {}
+    package func beginPiece(file: ResolvedFile) {}
     package func willMerge(lineBases: [Int: Int]) {}
 }
 
@@ -255,10 +255,10 @@ private final class InOrderMerger<Part: InputPart> {
             lineBase[result.file] += result.lines
         }
         try reader.spill.replay { file, line, problem throws(TierwatchError) in
-            try scanner.rejects.add(scanner.kind, file: files[file].display, line: line + (base[file] ?? 0), problem: problem)
+            try scanner.rejects.add(scanner.kind, file: files[file], line: line + (base[file] ?? 0), problem: problem)
         }
         previousEnd = reader.results.last?.end
-        reader.part.willMerge(lineBases: base)
+        reader.part.willMerge(lineBases: Dictionary(uniqueKeysWithValues: base.map { (files[$0.key].order, $0.value) }))
         try merge(reader.part)
     }
 
@@ -355,7 +355,7 @@ private final class PartReader<Part: InputPart> {
             result.start = piece.exact ? piece.start : try boundary(fd, file, after: piece.start)
         }
         let tokenizer = CSVTokenizer(origin: result.start, stopOffset: piece.end)
-        part.beginPiece(file: piece.file)
+        part.beginPiece(file: file)
         func handle(_ record: CSVRecord) throws {
             guard let rowBinding else {
                 if let problem = record.problem {

@@ -38,27 +38,36 @@ package final class RejectLog {
     /// Rows whose consent signal was refused, per column and reason.
     package private(set) var refusedSignals: [RefusedSignal: Int] = [:]
 
-    /// False in the shards of a sharded run but the first: every shard reads and counts every
-    /// row, and shard 0 alone writes them, so the merged file is the single run's.
-    package var writesRows = true
+    /// In a sharded run, this shard's index: every shard reads the inputs that are not split
+    /// in parts, and shard 0 alone counts and writes their rejected rows; the rows of a
+    /// shard's own parts are that shard's. Then each row's input position is kept too
+    /// (``positions``), so that `tierwatch merge` interleaves the shards' rows in input order.
+    package var shardIndex: Int?
+    /// Per written row: `kind << 60 | file order << 40 | line`, and where the row ends.
+    package private(set) var positions: [Int64] = []
+    package private(set) var rowEnds: [Int64] = []
 
     package init(path: String, mode: CSVMode = .spreadsheet) throws(TierwatchError) {
         writer = try CSVWriter(path: path, header: Self.header, mode: mode)
     }
 
-    package func add(_ kind: InputKind, file: String, line: Int, problem: RowProblem) throws(TierwatchError) {
+    package func add(_ kind: InputKind, file: ResolvedFile, line: Int, problem: RowProblem) throws(TierwatchError) {
+        if examples[kind, default: []].count < 3 {
+            examples[kind, default: []].append("\(file.display) line \(line): \(problem.field.map { "\($0): " } ?? "")\(problem.reason)")
+        }
+        if let shardIndex, shardIndex != 0 && file.shard == nil { return }
         counts[kind, default: 0] += 1
         if let reason = problem.signalRejection, let field = problem.field {
             refusedSignals[RefusedSignal(column: field, reason: reason), default: 0] += 1
         }
-        if examples[kind, default: []].count < 3 {
-            examples[kind, default: []].append("\(file) line \(line): \(problem.field.map { "\($0): " } ?? "")\(problem.reason)")
-        }
-        guard writesRows else { return }
         try writer.write([
-            .plain(kind.rawValue), .text(file), .plain(String(line)), .plain(problem.field ?? ""),
+            .plain(kind.rawValue), .text(file.display), .plain(String(line)), .plain(problem.field ?? ""),
             .text(problem.reason), .text(problem.value ?? ""),
         ])
+        if shardIndex != nil {
+            positions.append(Int64(InputKind.readingOrder.firstIndex(of: kind)!) << 60 | Int64(file.order) << 40 | Int64(line))
+            rowEnds.append(writer.position)
+        }
     }
 
     package var total: Int { counts.values.reduce(0, +) }

@@ -85,6 +85,10 @@ package enum Severity: Int, CaseIterable, Sendable, Comparable {
 
 /// The inputs a job can name.
 package enum InputKind: String, CaseIterable, Sendable {
+    /// The order in which a run reads the inputs (the erasures and consents every use is
+    /// checked against first), and so logs their rejected rows.
+    static let readingOrder: [InputKind] = [.erasures, .consents, .events, .surveys]
+
     case events, consents, erasures, surveys
 
     /// The consents columns that carry encoded signals instead of `purpose`/`status`.

@@ -31,6 +31,12 @@ package struct Commands {
         case .history(let id): return try history(id, format: invocation.format)
         case .show(let reference): return try show(reference, format: invocation.format)
         case .merge(let id, let folders): return try merge(id, folders: folders, invocation)
+        case .split(let id, let shards, let folder):
+            let job = try catalog.load(id)
+            let result = try ShardSplitter(context: context).split(job, period: try period(for: job, invocation), shards: shards, into: folder)
+            // What to put in the job file (the paths as written, relative to where it was run).
+            for (kind, path) in result.patterns { context.output("\(kind.rawValue): \(path)") }
+            return 0
         case .slurm(let id, let request):
             let job = try catalog.load(id)
             return try SlurmCommand(context: context).execute(job, period: try period(for: job, invocation), request: request)

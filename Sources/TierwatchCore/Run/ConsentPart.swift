@@ -16,6 +16,8 @@ final class ConsentPart: InputPart {
     private let lastSubject = LastKey<Int32>()
     /// In a sharded run, whose records to keep (every row is still read and checked).
     private let shard: ShardSpec?
+    /// Whether the rows being read are from one of the shard's own parts.
+    private var inPart = false
 
     init(
         subjects: ByteInterner, purposes: ByteInterner, sources: ByteInterner, statuses: ByteInterner, period: ReportPeriod,
@@ -40,6 +42,8 @@ final class ConsentPart: InputPart {
 
     func redact(field: String, value: String) -> String { pseudonyms.redacted(field: field, value: value) }
 
+    func beginPiece(file: ResolvedFile) { inPart = file.shard != nil }
+
     private func text(_ bytes: UnsafeRawBufferPointer) -> String { String(decoding: bytes, as: UTF8.self) }
 
     private func id(_ table: PartInterner, _ key: String) -> Int32 {
@@ -59,8 +63,9 @@ final class ConsentPart: InputPart {
         let status = try binding.symbol(statuses, 2, record)
         let recordedAt = try binding.instant(3, record)!
         let expiresAt = try binding.instant(6, record, optional: true)
+        let kept = try shard?.keeps(subjectBytes, inPart: inPart) ?? true
         // Records made after the period cannot decide any use inside it.
-        if recordedAt < period.end, shard?.owns(subjectBytes) ?? true {
+        if recordedAt < period.end, kept {
             records.add(
                 subject: subjectID(subjectBytes), purpose: purposeIDs.id(purposeBytes), recordedAt: recordedAt,
                 status: ConsentStatus(rawValue: Int(status))!, expiresAt: expiresAt,
@@ -102,8 +107,9 @@ final class ConsentPart: InputPart {
             throw RowProblem(
                 field: "purpose", reason: "is empty; expected a purpose and status, or a signal (tc_string, gpp_string, us_privacy, gpc)")
         }
+        let kept = try shard?.keeps(subjectBytes, inPart: inPart) ?? true
         // Records made after the period cannot decide any use inside it.
-        guard recordedAt < period.end, shard?.owns(subjectBytes) ?? true else { return recordedAt }
+        guard recordedAt < period.end, kept else { return recordedAt }
         let subject = subjectID(subjectBytes)
         let sourceBytes = FieldParsers.trimmed(binding.value(4, record))
         if let plain {

@@ -49,6 +49,12 @@ final class EventPart: InputPart {
     private let useCounts: UseCounts
     var campaignNames: [String?] = []
     var campaignTiers: [UInt8] = []
+    /// Where each campaign first appears, and its name (part positions, as
+    /// ``ViolationEntry/position``), and each currency the part added: a merge of shards
+    /// that read different parts orders them as one read would have.
+    var campaignSeen: [Int64] = []
+    var campaignNameSeen: [Int64] = []
+    var currencySeen: [Int64] = []
     let violationLog: ViolationLog
     private var violations: [Violation] = []
     /// A violation's detail text, as bytes (reused row after row).
@@ -78,6 +84,8 @@ final class EventPart: InputPart {
     /// part's files: a sharded run's violations carry their input position.
     private var currentFile: Int64 = 0
     private(set) var lineBases: [Int: Int] = [:]
+    /// Whether that file is one of a shard's own parts (``ShardSpec/keeps(_:inPart:)``).
+    private var inPart = false
     /// More distinct values than this are not cached: memory must not grow with events
     /// even when an export puts something unique into the field.
     private static let categorySetLimit = 4096
@@ -105,7 +113,10 @@ final class EventPart: InputPart {
             mode: context.job.csvMode(for: "violations.csv"), part: true, tracksPositions: context.shard != nil)
     }
 
-    func beginPiece(file: Int) { currentFile = Int64(file) }
+    func beginPiece(file: ResolvedFile) {
+        currentFile = Int64(file.order)
+        inPart = file.shard != nil
+    }
 
     func willMerge(lineBases: [Int: Int]) { self.lineBases = lineBases }
 
@@ -143,6 +154,7 @@ final class EventPart: InputPart {
                     throw RowProblem(field: "currency", reason: code.count == 0 ? "is empty; a currency is required with revenue" : "expected a three-letter currency code such as EUR", value: text(code))
                 }
                 currency = currencyIDs.id(code)
+                if Int(currency - currencyIDs.known) == currencySeen.count { currencySeen.append(currentFile << 40 | Int64(record.line)) }
             }
         }
         let purposeBytes = FieldParsers.trimmed(binding.value(E.purpose, record))
@@ -153,23 +165,29 @@ final class EventPart: InputPart {
 
         guard occurredAt >= period.start && occurredAt < period.end else { return occurredAt }
 
+        let position = currentFile << 40 | Int64(record.line)
         let campaign = lastCampaign.value(for: campaignBytes) { campaignIDs.id($0) }!
         while Int(campaign) >= campaignNames.count {
             campaignNames.append(nil)
             campaignTiers.append(0)
+            campaignSeen.append(position)
+            campaignNameSeen.append(.max)
         }
         campaignTiers[Int(campaign)] |= UInt8(1) << UInt8(tier.rawValue)
         if campaignNames[Int(campaign)] == nil {
             let name = binding.value(E.campaignName, record)
-            if name.count > 0 { campaignNames[Int(campaign)] = text(name) }
+            if name.count > 0 {
+                campaignNames[Int(campaign)] = text(name)
+                campaignNameSeen[Int(campaign)] = position
+            }
         }
-        // A shard registers every campaign (so ids, names and tiers are the single run's)
-        // but counts only its own subjects' events.
-        if let shard, !shard.owns(subjectBytes) { return occurredAt }
+        // A shard registers every campaign of the rows it reads (so ids, names and tiers
+        // are the single run's) but counts only its own subjects' events.
+        if let shard, !(try shard.keeps(subjectBytes, inPart: inPart)) { return occurredAt }
         var pending = Pending(
             campaign: campaign, tier: tier, type: type, jurisdiction: jurisdiction, currency: currency, revenue: revenue,
             occurredAt: occurredAt, categories: categorySet)
-        pending.position = currentFile << 40 | Int64(record.line)
+        pending.position = position
         if subjectBytes.count > 0 {
             pending.purpose = purposes.lookup(purposeBytes) ?? ConsentHistory.unknownPurpose
             pending.subjectText = keep(subjectBytes)

@@ -22,6 +22,8 @@ package struct Invocation: Sendable, Equatable {
         case slurm(job: String, SlurmCommand.Request)
         /// `merge JOB DIR...`: a run from the partials of its shards.
         case merge(job: String, folders: [String])
+        /// `split JOB --shards N --out DIR`: the job's inputs as one set of parts per shard.
+        case split(job: String, shards: Int, folder: String)
         case demo
         case generate
         case doctor
@@ -71,6 +73,8 @@ package struct Invocation: Sendable, Equatable {
           merge JOB [--period P] DIR...                  merge the shards' DIRs into one run: reports, history, alerts
           slurm JOB [--period P] --shards N [--partition NAME] [--work DIR] [--dry-run]
                                                          submit the shards as an sbatch array and the merge after them
+          split JOB [--period P] --shards N --out DIR    write the inputs again as parts per shard (DIR/{shard}/KIND/*),
+                                                         so that each shard reads only its own
           demo                                           run the example jobs on the bundled sample data
           generate --out DIR [--events N] [--seed S] [--start YYYY-MM-DD] [--days N]
                    [--subjects N] [--dialect canonical|vendor] [--invalid-rows N] [--broken-consent SHARE] [--gzip]
@@ -171,6 +175,13 @@ package struct Invocation: Sendable, Equatable {
             command = .slurm(
                 job: rest[0],
                 SlurmCommand.Request(shards: shards, partition: options["--partition"], work: options["--work"], dryRun: flags.contains("--dry-run")))
+        case "split":
+            guard rest.count == 1 else { throw TierwatchError(.usage, "split needs one job name") }
+            guard let text = options["--shards"], let shards = Int(text), (1...4096).contains(shards) else {
+                throw TierwatchError(.usage, "split needs --shards N with 1 <= N <= 4096")
+            }
+            guard let out = options["--out"] else { throw TierwatchError(.usage, "split needs --out DIR") }
+            command = .split(job: rest[0], shards: shards, folder: out)
         case "merge":
             guard rest.count >= 2 else { throw TierwatchError(.usage, "merge needs a job name and the --partial folder of every shard") }
             command = .merge(job: rest[0], folders: Array(rest.dropFirst()))

@@ -20,6 +20,12 @@ package struct RunFigures {
     package var refusedSignals: [RefusedSignal: Int]
     package var consentRecords: Int
     package var erasureRequests: Int
+    /// Input positions (``ViolationEntry/position``) where each campaign, its name and each
+    /// currency first appear: shards that read different parts merge their campaigns and
+    /// currencies into the single run's order with them (``ShardRunner``).
+    package var campaignSeen: [Int64] = []
+    package var campaignNameSeen: [Int64] = []
+    package var currencySeen: [Int64] = []
 }
 
 /// Reads a job's inputs for one period in a single streaming pass per input, and computes
@@ -53,6 +59,8 @@ package final class RunEngine {
     private let violationLog: ViolationLog
     /// In a sharded run, the subjects this run owns (``ShardSpec``).
     private let shard: ShardSpec?
+    /// Whether the erasures or surveys being read are from one of the shard's own parts.
+    private var inPart = false
 
     private var engagement = EngagementAccumulator()
     private var mergedParts = 0
@@ -61,6 +69,9 @@ package final class RunEngine {
     private var privacyByJurisdiction: [PrivacyTotals]
     private var campaignNames: [String?] = []
     private var campaignTiers: [UInt8] = []
+    private var campaignSeen: [Int64] = []
+    private var campaignNameSeen: [Int64] = []
+    private var currencySeen: [Int64] = []
     private var consentBuilder: ConsentHistory.Builder? = ConsentHistory.Builder()
     private var consentRecords = 0
     private var erasureCount = 0
@@ -92,19 +103,22 @@ package final class RunEngine {
     /// Reads all inputs (already resolved to files) and returns the figures.
     package func run(_ files: [InputKind: [ResolvedFile]]) throws -> RunFigures {
         var inputRecords: [(InputKind, [InputFileRecord])] = []
-        for kind in [InputKind.erasures, .consents, .events, .surveys] {
+        for kind in InputKind.readingOrder {
             guard let spec = job.inputs[kind] else { continue }
             let scanner = InputScanner(kind: kind, spec: spec, rejects: rejects, spillDirectory: workDirectory)
             let records: [InputFileRecord]
             switch kind {
-            case .erasures: records = try scanner.scan(files[kind] ?? []) { _ in RowsPart(decodeErasure, pseudonyms) }.records
+            // Erasures and surveys are read on this thread, in one part: `inPart` is the run's.
+            case .erasures:
+                records = try scanner.scan(files[kind] ?? []) { _ in RowsPart(decodeErasure, pseudonyms) { self.inPart = $0.shard != nil } }.records
             case .consents:
                 records = try readConsents(scanner, files[kind] ?? [])
                 consentRecords = consentBuilder?.count ?? 0
                 evaluator.history = consentBuilder?.build(threads: threads) ?? ConsentHistory()  // spends the builder
                 consentBuilder = nil
             case .events: records = try readEvents(scanner, files[kind] ?? [])
-            case .surveys: records = try scanner.scan(files[kind] ?? []) { _ in RowsPart(decodeSurvey, pseudonyms) }.records
+            case .surveys:
+                records = try scanner.scan(files[kind] ?? []) { _ in RowsPart(decodeSurvey, pseudonyms) { self.inPart = $0.shard != nil } }.records
             }
             inputRecords.append((kind, records))
         }
@@ -120,7 +134,7 @@ package final class RunEngine {
             violationMatrix: violationLog.matrix, violationsByCampaign: violationLog.byCampaign,
             violationsBySeverity: violationLog.bySeverity, evidence: violationLog.evidence,
             violations: violationLog.total, rejected: rejects.counts, refusedSignals: rejects.refusedSignals, consentRecords: consentRecords,
-            erasureRequests: erasureCount)
+            erasureRequests: erasureCount, campaignSeen: campaignSeen, campaignNameSeen: campaignNameSeen, currencySeen: currencySeen)
     }
 
     // MARK: - Consents, in parts
@@ -192,14 +206,26 @@ package final class RunEngine {
     ) throws(TierwatchError) {
         let subjectMap = ids.subjects.merge(part.subjectIDs), campaignMap = ids.campaigns.merge(part.campaignIDs)
         let currencyMap = ids.currencies.merge(part.currencyIDs)
+        func fileWide(_ position: Int64) -> Int64 {
+            position == .max ? position : position + Int64(part.lineBases[Int(position >> 40)] ?? 0)
+        }
         for local in part.campaignNames.indices {
             let campaign = Int(campaignMap(Int32(local)))
             while campaign >= campaignNames.count {
                 campaignNames.append(nil)
                 campaignTiers.append(0)
+                campaignSeen.append(fileWide(part.campaignSeen[local]))
+                campaignNameSeen.append(.max)
             }
             campaignTiers[campaign] |= part.campaignTiers[local]
-            if campaignNames[campaign] == nil { campaignNames[campaign] = part.campaignNames[local] }
+            if campaignNames[campaign] == nil, let name = part.campaignNames[local] {
+                campaignNames[campaign] = name
+                campaignNameSeen[campaign] = fileWide(part.campaignNameSeen[local])
+            }
+        }
+        for (offset, position) in part.currencySeen.enumerated() {
+            let currency = Int(currencyMap(part.currencyIDs.known + Int32(offset)))
+            while currency >= currencySeen.count { currencySeen.append(fileWide(position)) }
         }
         // The first part's numbers are the run's (nothing was numbered before it): its
         // tables become the run's instead of being copied.
@@ -221,7 +247,7 @@ package final class RunEngine {
 
     private func decodeErasure(_ record: CSVRecord, _ binding: ColumnBinding) throws(RowProblem) -> Int64? {
         let subjectBytes = try binding.required(0, record)
-        let owned = shard?.owns(subjectBytes) ?? true
+        let owned = try shard?.keeps(subjectBytes, inPart: inPart) ?? true
         guard binding.isDSR else {
             let requestedAt = try binding.instant(1, record)!
             guard owned else { return requestedAt }
@@ -275,8 +301,8 @@ package final class RunEngine {
         let csat = try answer(5, 1...5)
         let nps = try answer(6, 0...10)
         let intrusive = try answer(7, 0...1)
-        guard submittedAt >= period.start && submittedAt < period.end else { return submittedAt }
-        if let shard, !shard.owns(binding.value(2, record)) { return submittedAt }
+        let kept = try shard?.keeps(binding.value(2, record), inPart: inPart) ?? true
+        guard submittedAt >= period.start && submittedAt < period.end, kept else { return submittedAt }
         surveys[tier].add(csat: csat, nps: nps, feltIntrusive: intrusive.map { $0 == 1 })
         surveys[Tier.allCases.count].add(csat: csat, nps: nps, feltIntrusive: intrusive.map { $0 == 1 })
         return submittedAt
@@ -287,11 +313,18 @@ package final class RunEngine {
 private final class RowsPart: InputPart {
     private let decodeRow: (CSVRecord, ColumnBinding) throws(RowProblem) -> Int64?
     private let pseudonyms: Pseudonymizer
+    private let begin: (ResolvedFile) -> Void
 
-    init(_ decode: @escaping (CSVRecord, ColumnBinding) throws(RowProblem) -> Int64?, _ pseudonyms: Pseudonymizer) {
+    init(
+        _ decode: @escaping (CSVRecord, ColumnBinding) throws(RowProblem) -> Int64?, _ pseudonyms: Pseudonymizer,
+        begin: @escaping (ResolvedFile) -> Void
+    ) {
         decodeRow = decode
         self.pseudonyms = pseudonyms
+        self.begin = begin
     }
+
+    func beginPiece(file: ResolvedFile) { begin(file) }
 
     func decode(_ record: CSVRecord, _ binding: ColumnBinding) throws(RowProblem) -> Int64? { try decodeRow(record, binding) }
 

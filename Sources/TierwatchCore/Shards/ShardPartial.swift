@@ -10,10 +10,12 @@ import Foundation
 /// - `violations.csv`: the shard's violation rows, as the single run writes them;
 /// - `violations.index`: per row, its event's input position and where the row ends in
 ///   `violations.csv` (two little-endian 64-bit integers), so rows interleave in input order;
-/// - `rejected.csv`: the rejected rows (shard 0 writes them; the others only count them).
+/// - `rejected.csv` and `rejected.index` (the same pairs, the input's reading rank in the
+///   position's top bits): the rejected rows of the inputs read whole (shard 0's) and of
+///   the shard's own parts.
 package struct ShardPartial: Codable {
     package static let format = "tierwatch-partial"
-    package static let version = 1
+    package static let version = 2
 
     package struct Period: Codable, Equatable {
         var label: String
@@ -22,9 +24,15 @@ package struct ShardPartial: Codable {
         var timezone: String
     }
 
+    /// The files of one input this shard read, with their places among all of the
+    /// input's `fileCount` files (a shard reads only its own parts of a split input).
     package struct Input: Codable, Equatable {
         var kind: String
         var files: [InputFileRecord]
+        var orders: [Int]
+        var fileCount: Int
+
+        enum CodingKeys: String, CodingKey { case kind, files, orders, fileCount = "file_count" }
     }
 
     package struct Count<Key: Codable & Equatable>: Codable, Equatable {
@@ -55,17 +63,22 @@ package struct ShardPartial: Codable {
     var shardCount: Int
     var violationMode: String
 
-    var engagement: [EngagementTotals]
+    /// Per group (tiers, all, then campaigns): the counts of ``EngagementTotals`` in
+    /// ``engagementColumns`` order, then (currency, micros) pairs, as ``Packed`` text. The
+    /// per-campaign tables are packed: decoding them as JSON numbers or objects took most
+    /// of a merge's time at 10 million events.
+    var engagement: [String]
     var campaignIDs: [String]
     var campaignNames: [String?]
-    var campaignTiers: [UInt8]
+    var campaignTiers: String
     var surveys: [SurveyTotals]
     var privacyByTier: [PrivacyTotals]
     var privacyByJurisdiction: [PrivacyTotals]
     var currencies: [String]
     var inputs: [Input]
     var violationMatrix: [MatrixCell]
-    var violationsByCampaign: [Count<Int32>]
+    /// (campaign, violations) pairs, by campaign.
+    var violationsByCampaign: String
     var violationsBySeverity: [Count<Int>]
     var evidence: [Evidence]
     var violations: Int64
@@ -73,6 +86,9 @@ package struct ShardPartial: Codable {
     var refusedSignals: [RefusedSignalCount]
     var consentRecords: Int
     var erasureRequests: Int
+    var campaignSeen: String
+    var campaignNameSeen: String
+    var currencySeen: String
 
     package struct RefusedSignalCount: Codable, Equatable {
         var column: String
@@ -81,7 +97,8 @@ package struct ShardPartial: Codable {
     }
 
     init(
-        figures f: RunFigures, tool: String, job: JobDefinition, policyHash: String, period: ReportPeriod, shard: ShardSpec
+        figures f: RunFigures, tool: String, job: JobDefinition, policyHash: String, period: ReportPeriod, shard: ShardSpec,
+        files: [InputKind: [ResolvedFile]], fileCounts: [InputKind: Int]
     ) {
         self.tool = tool
         self.job = job.id
@@ -91,19 +108,21 @@ package struct ShardPartial: Codable {
         shardIndex = shard.index
         shardCount = shard.count
         violationMode = job.csvMode(for: "violations.csv").rawValue
-        engagement = f.engagement
+        engagement = f.engagement.map { Packed.text(Self.row($0)) }
         campaignIDs = f.campaignIDs
         campaignNames = f.campaignNames
-        campaignTiers = f.campaignTiers
+        campaignTiers = Packed.text(f.campaignTiers.map(Int64.init))
         surveys = f.surveys
         privacyByTier = f.privacyByTier
         privacyByJurisdiction = f.privacyByJurisdiction
         currencies = f.currencies
-        inputs = f.inputs.map { Input(kind: $0.kind.rawValue, files: $0.files) }
+        inputs = f.inputs.map {
+            Input(kind: $0.kind.rawValue, files: $0.files, orders: (files[$0.kind] ?? []).map(\.order), fileCount: fileCounts[$0.kind] ?? 0)
+        }
         violationMatrix = f.violationMatrix.map {
             MatrixCell(rule: $0.key.rule.rawValue, tier: $0.key.tier.rawValue, jurisdiction: $0.key.jurisdiction, count: $0.value)
         }.sorted { ($0.rule, $0.tier, $0.jurisdiction) < ($1.rule, $1.tier, $1.jurisdiction) }
-        violationsByCampaign = f.violationsByCampaign.map { Count(key: $0.key, count: $0.value) }.sorted { $0.key < $1.key }
+        violationsByCampaign = Packed.text(f.violationsByCampaign.sorted { $0.key < $1.key }.flatMap { [Int64($0.key), $0.value] })
         violationsBySeverity = f.violationsBySeverity.map { Count(key: $0.key.rawValue, count: $0.value) }.sorted { $0.key < $1.key }
         evidence = ConsentRule.allCases.compactMap { rule in f.evidence[rule].map { Evidence(rule: rule.rawValue, rows: $0) } }
         violations = f.violations
@@ -113,6 +132,9 @@ package struct ShardPartial: Codable {
         }
         consentRecords = f.consentRecords
         erasureRequests = f.erasureRequests
+        campaignSeen = Packed.text(f.campaignSeen)
+        campaignNameSeen = Packed.text(f.campaignNameSeen)
+        currencySeen = Packed.text(f.currencySeen)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -123,12 +145,15 @@ package struct ShardPartial: Codable {
         case inputs, violationMatrix = "violation_matrix", violationsByCampaign = "violations_by_campaign"
         case violationsBySeverity = "violations_by_severity", evidence, violations, rejected
         case refusedSignals = "refused_signals", consentRecords = "consent_records", erasureRequests = "erasure_requests"
+        case campaignSeen = "campaign_seen", campaignNameSeen = "campaign_name_seen", currencySeen = "currency_seen"
     }
 
     /// The figures again, as `RunFigures` (evidence as the shard found it).
     var figures: RunFigures {
-        RunFigures(
-            engagement: engagement, campaignIDs: campaignIDs, campaignNames: campaignNames, campaignTiers: campaignTiers,
+        let byCampaign = Packed.integers(violationsByCampaign)
+        return RunFigures(
+            engagement: engagement.map { Self.totals(Packed.integers($0)) }, campaignIDs: campaignIDs, campaignNames: campaignNames,
+            campaignTiers: Packed.integers(campaignTiers).map { UInt8(truncatingIfNeeded: $0) },
             surveys: surveys, privacyByTier: privacyByTier, privacyByJurisdiction: privacyByJurisdiction,
             currencies: currencies,
             inputs: inputs.compactMap { input in InputKind(rawValue: input.kind).map { ($0, input.files) } },
@@ -136,7 +161,8 @@ package struct ShardPartial: Codable {
                 uniqueKeysWithValues: violationMatrix.map {
                     (ViolationLog.MatrixKey(rule: ConsentRule(rawValue: $0.rule)!, tier: Tier(rawValue: $0.tier)!, jurisdiction: $0.jurisdiction), $0.count)
                 }),
-            violationsByCampaign: Dictionary(uniqueKeysWithValues: violationsByCampaign.map { ($0.key, $0.count) }),
+            violationsByCampaign: Dictionary(
+                uniqueKeysWithValues: stride(from: 0, to: byCampaign.count - 1, by: 2).map { (Int32(byCampaign[$0]), byCampaign[$0 + 1]) }),
             violationsBySeverity: Dictionary(uniqueKeysWithValues: violationsBySeverity.map { (Severity(rawValue: $0.key)!, $0.count) }),
             evidence: Dictionary(uniqueKeysWithValues: evidence.map { (ConsentRule(rawValue: $0.rule)!, $0.rows) }),
             violations: violations,
@@ -145,7 +171,34 @@ package struct ShardPartial: Codable {
                 uniqueKeysWithValues: refusedSignals.compactMap { r in
                     SignalRejection.Reason(rawValue: r.reason).map { (RefusedSignal(column: r.column, reason: $0), r.count) }
                 }),
-            consentRecords: consentRecords, erasureRequests: erasureRequests)
+            consentRecords: consentRecords, erasureRequests: erasureRequests, campaignSeen: Packed.integers(campaignSeen),
+            campaignNameSeen: Packed.integers(campaignNameSeen), currencySeen: Packed.integers(currencySeen))
+    }
+
+    /// The order of the counts in a row of ``engagement``.
+    package static let engagementColumns = [
+        "delivered", "opens", "clicks", "conversions", "bounces", "unsubscribes", "holdouts", "reach", "engaged",
+        "control_subjects", "treated_converters", "control_converters",
+    ]
+
+    static func row(_ t: EngagementTotals) -> [Int64] {
+        [t.delivered, t.opens, t.clicks, t.conversions, t.bounces, t.unsubscribes, t.holdouts, t.reach, t.engaged,
+         t.controlSubjects, t.treatedConverters, t.controlConverters]
+            + t.revenue.sorted { $0.key < $1.key }.flatMap { [Int64($0.key), $0.value] }
+    }
+
+    static func totals(_ row: [Int64]) -> EngagementTotals {
+        var t = EngagementTotals()
+        guard row.count >= engagementColumns.count else { return t }
+        (t.delivered, t.opens, t.clicks, t.conversions, t.bounces, t.unsubscribes, t.holdouts) =
+            (row[0], row[1], row[2], row[3], row[4], row[5], row[6])
+        (t.reach, t.engaged, t.controlSubjects, t.treatedConverters, t.controlConverters) = (row[7], row[8], row[9], row[10], row[11])
+        var index = engagementColumns.count
+        while index + 1 < row.count {
+            t.revenue[Int32(row[index])] = row[index + 1]
+            index += 2
+        }
+        return t
     }
 
     // MARK: - Files
@@ -153,16 +206,11 @@ package struct ShardPartial: Codable {
     package static let fileName = "partial.json"
 
     /// Writes the partial of a finished shard into `folder` (which holds its
-    /// `violations.csv` and `rejected.csv` already): the index, then `partial.json` last, so
-    /// a folder with `partial.json` is complete.
-    func write(into folder: String, violations: ViolationLog) throws(TierwatchError) {
-        var index = [UInt8]()
-        index.reserveCapacity(violations.positions.count * 16)
-        for (position, end) in zip(violations.positions, violations.rowEnds) {
-            withUnsafeBytes(of: position.littleEndian) { index.append(contentsOf: $0) }
-            withUnsafeBytes(of: end.littleEndian) { index.append(contentsOf: $0) }
-        }
-        try AtomicFile.write(bytes: index, to: folder + "/violations.index")
+    /// `violations.csv` and `rejected.csv` already): the indexes, then `partial.json` last,
+    /// so a folder with `partial.json` is complete.
+    func write(into folder: String, violations: ViolationLog, rejects: RejectLog) throws(TierwatchError) {
+        try IndexedRows.writeIndex(positions: violations.positions, rowEnds: violations.rowEnds, to: folder + "/violations.index")
+        try IndexedRows.writeIndex(positions: rejects.positions, rowEnds: rejects.rowEnds, to: folder + "/rejected.index")
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data: Data
@@ -191,5 +239,36 @@ package struct ShardPartial: Codable {
             throw TierwatchError(.badData, "\(path): format \(partial.format) version \(partial.version); this tierwatch reads \(format) version \(version)")
         }
         return partial
+    }
+}
+
+/// Integers packed as one string of comma-separated decimals (`"3,0,-1"`), read back by a
+/// plain scan: a partial's long tables, which JSON decodes slowly as arrays of numbers.
+enum Packed {
+    static func text(_ values: [Int64]) -> String { values.map(String.init).joined(separator: ",") }
+
+    /// The integers of `text`; an empty text is none. Anything but digits, `-` and commas
+    /// reads as a separator (the text is the shard's own, checked by its format version).
+    static func integers(_ text: String) -> [Int64] {
+        var values: [Int64] = []
+        var text = text
+        text.withUTF8 { bytes in
+            var value: Int64 = 0, negative = false, inNumber = false
+            for byte in bytes {
+                if byte >= 0x30 && byte <= 0x39 {
+                    value = value &* 10 &+ Int64(byte - 0x30)
+                    inNumber = true
+                } else if byte == 0x2D {
+                    negative = true
+                } else {
+                    if inNumber { values.append(negative ? -value : value) }
+                    value = 0
+                    negative = false
+                    inNumber = false
+                }
+            }
+            if inNumber { values.append(negative ? -value : value) }
+        }
+        return values
     }
 }

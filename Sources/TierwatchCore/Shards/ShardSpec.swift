@@ -1,4 +1,5 @@
 import Digests
+import Synchronization
 
 /// Which subjects one shard of a sharded run owns (`tierwatch run JOB --shard I/N`).
 ///
@@ -7,12 +8,19 @@ import Digests
 /// its id hashes to, the same hash for every input. Rows without a subject (anonymous
 /// deliveries, for example) belong to shard 0, as do rejected rows: every shard reads and
 /// checks every row, but only shard 0 writes `rejected.csv`.
+///
+/// An input whose path has `{shard}` is already split by this hash (``ShardParts``;
+/// `tierwatch split` writes such parts): a shard reads only its own parts, counts every row
+/// in them (rows without a subject too) and rejects, as misplaced, a row whose subject
+/// belongs to another shard, which fails the shard (``misplaced``).
 package struct ShardSpec: Sendable, Equatable {
     /// This shard, from 0, and how many there are.
     package let index: Int
     package let count: Int
     /// Keys the hash (from the pseudonym key), so an export cannot crowd one shard on purpose.
     let seed: UInt64
+    /// Rows of this shard's parts that name another shard's subject (all parts' threads add).
+    package let misplaced = MisplacedRows()
 
     package init(index: Int, count: Int, key: String) {
         self.index = index
@@ -20,6 +28,11 @@ package struct ShardSpec: Sendable, Equatable {
         let digest = SHA256.hash(Array(("tierwatch shard v1\n" + key).utf8))
         seed = digest.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
     }
+
+    package static func == (a: ShardSpec, b: ShardSpec) -> Bool { a.index == b.index && a.count == b.count && a.seed == b.seed }
+
+    /// The reason a misplaced row is rejected with (the shard then fails, naming the rows).
+    static let misplacedReason = "belongs to another shard"
 
     /// `I/N` with 0 ≤ I < N ≤ 4096.
     package static func parse(_ text: String) throws(TierwatchError) -> (index: Int, count: Int) {
@@ -48,4 +61,25 @@ package struct ShardSpec: Sendable, Equatable {
 
     @inline(__always)
     package func owns(_ subject: UnsafeRawBufferPointer) -> Bool { shard(of: subject) == index }
+
+    /// Whether this shard counts a row of `subject`: in one of its own parts (`inPart`),
+    /// every row but a misplaced one, which is rejected; elsewhere, the rows it owns.
+    @inline(__always)
+    func keeps(_ subject: UnsafeRawBufferPointer, inPart: Bool) throws(RowProblem) -> Bool {
+        guard inPart else { return owns(subject) }
+        let other = shard(of: subject)
+        guard subject.count > 0, other != index else { return true }
+        misplaced.add()
+        throw RowProblem(
+            field: "subject_id",
+            reason: "\(Self.misplacedReason): shard \(other) of \(count), but this file is a part of shard \(index) (split with another key or shard count?)")
+    }
+}
+
+/// A count that the parts' threads add to.
+package final class MisplacedRows: Sendable {
+    private let value = Atomic<Int>(0)
+    package init() {}
+    func add() { value.add(1, ordering: .relaxed) }
+    package var count: Int { value.load(ordering: .relaxed) }
 }

@@ -20,6 +20,9 @@ package struct SourceFetcher {
 
     package func resolve(_ spec: InputSpec, kind: InputKind) throws(TierwatchError) -> [ResolvedFile] {
         let remote = spec.paths.filter(RemoteLocation.isRemote)
+        if let split = remote.first(where: ShardParts.contains) {
+            throw TierwatchError(.badJob, "\(kind.rawValue): \(Self.display(split)): {shard} parts must be local files (fetch them first)")
+        }
         var local = spec
         local.paths = spec.paths.filter { !RemoteLocation.isRemote($0) }
         local.optional = true
@@ -35,6 +38,7 @@ package struct SourceFetcher {
             }
             return try InputResolver.resolve(spec, kind: kind, jobDirectory: job.directory)  // its "no file matches" message
         }
+        for index in files.indices { files[index].order = index }
         return files
     }
 
