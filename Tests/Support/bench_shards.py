@@ -2,15 +2,18 @@
 """Sharded runs of the weekly job, one shard after another on this machine (`make bench-shards`).
 
 usage: bench_shards.py TIERWATCH_BINARY DATA_DIR SHARDS[,SHARDS...] [--keep]
+(--keep leaves the work folder, its parts and partials, for profiling)
 
 For the data set in DATA_DIR (a `tierwatch generate` week from 2026-11-09):
-  1. the single run over the files as generated: wall time and peak memory, the reference;
+  1. the single run over the files as generated: wall time (median of 3) and peak memory, the
+     reference. Before every timed step the page cache's dirty pages are written (sync), so
+     no step waits for another's writes;
   2. for each shard count N: `tierwatch split` into N sets of parts (its time is printed,
      but it is a one-off cost, not part of a run); the single run over those parts; then N
      shard runs one after another (`run --shard I/N`), each reading only its own parts, and
      the merge. The merged CSVs and manifest.json must equal the single run's over the same
      parts byte for byte (and the HTML but for its provenance line) before any time counts;
-  3. per N: the slowest and the mean shard, the largest shard's peak memory, the merge, the
+  3. per N: the slowest and the mean shard (each run once), the merge (median of 3), the largest shard's peak memory, the merge, the
      projected cluster wall time (slowest shard + merge: the shards of a cluster run at
      once, each on its own node) and the targets of issue 21: a shard at most
      1.2 x single / N + 1 s, the merge at most 5% of the single run; and, for comparison, one
@@ -26,6 +29,8 @@ PERIOD, NOW = "2026-W46", "2026-11-17T06:00:00Z"
 
 
 def timed(command, env):
+    # Earlier steps' writes are flushed first: an fsync in the timed step must not wait for them.
+    os.sync()
     with tempfile.NamedTemporaryFile("r") as out:
         result = subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", out.name] + command,
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -33,6 +38,11 @@ def timed(command, env):
     if result.returncode not in (0, 1, 2):
         sys.exit(f"{' '.join(command)} exited {result.returncode}:\n{result.stderr}")
     return float(wall), int(kib) / 1024
+
+
+def median_of(runs, command, env):
+    results = sorted(timed(command, env) for _ in range(runs))
+    return results[len(results) // 2]
 
 
 def job(paths):
@@ -74,8 +84,8 @@ def main():
         events = int(lines.strip().splitlines()[-1].split()[0]) - len(names)  # the headers
         size = sum(os.path.getsize(os.path.join(root, name)) for root, _, names in os.walk(data) for name in names)
         print(f"data: {events:,} event rows, {size / 1e6:,.0f} MB ({data}); {os.cpu_count()} processors, shards run one after another")
-        single, single_mib = timed(tierwatch("run", "bench", "--period", PERIOD, reports="single"), env)
-        print(f"single run: {single:.2f} s, {single_mib:,.0f} MiB")
+        single, single_mib = median_of(3, tierwatch("run", "bench", "--period", PERIOD, reports="single"), env)
+        print(f"single run: {single:.2f} s (median of 3), {single_mib:,.0f} MiB")
         rows = []
         for count in counts:
             parts = f"{work}/parts-{count}"
@@ -88,7 +98,7 @@ def main():
             for index in range(count):
                 shards.append(timed(tierwatch("run", name, "--period", PERIOD, "--shard", f"{index}/{count}",
                                               "--partial", f"{work}/partial-{count}/{index}"), env))
-            merge, merge_mib = timed(tierwatch("merge", name, "--period", PERIOD,
+            merge, merge_mib = median_of(3, tierwatch("merge", name, "--period", PERIOD,
                                                *[f"{work}/partial-{count}/{index}" for index in range(count)],
                                                reports=f"merged-{count}", state=f"merged-{count}.sqlite3"), env)
             expected = report_files(f"{work}/single-{count}/{name}/{PERIOD}")
@@ -120,7 +130,10 @@ def main():
         print("slowest, mean, max mem: the N shard runs; cluster: slowest shard + merge, the wall time on N nodes;")
         print("read whole: one shard of N over the files as generated (not split), which reads every row")
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if keep:
+            print(f"kept: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

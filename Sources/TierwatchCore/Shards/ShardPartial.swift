@@ -47,9 +47,30 @@ package struct ShardPartial: Codable {
         var count: Int64
     }
 
+    /// One rule's evidence rows, each as its fields in order (event_id, occurred_at, tier,
+    /// jurisdiction, campaign_id, purpose, subject, state, detail, position): arrays, not
+    /// objects, which JSON decodes several times faster.
     package struct Evidence: Codable {
         var rule: Int
-        var rows: [ViolationRow]
+        var rows: [[String]]
+
+        init(rule: Int, rows: [ViolationRow]) {
+            self.rule = rule
+            self.rows = rows.map {
+                [$0.eventID, $0.occurredAt, String($0.tier.rawValue), $0.jurisdiction, $0.campaignID, $0.purpose, $0.subject,
+                 $0.state, $0.detail, String($0.position)]
+            }
+        }
+
+        var violationRows: [ViolationRow] {
+            let rule = ConsentRule(rawValue: rule) ?? .noConsent
+            return rows.compactMap { f in
+                guard f.count == 10, let tier = Int(f[2]).flatMap(Tier.init(rawValue:)), let position = Int64(f[9]) else { return nil }
+                return ViolationRow(
+                    eventID: f[0], occurredAt: f[1], rule: rule, tier: tier, jurisdiction: f[3], campaignID: f[4], purpose: f[5],
+                    subject: f[6], state: f[7], detail: f[8], position: position)
+            }
+        }
     }
 
     var format = ShardPartial.format
@@ -64,10 +85,11 @@ package struct ShardPartial: Codable {
     var violationMode: String
 
     /// Per group (tiers, all, then campaigns): the counts of ``EngagementTotals`` in
-    /// ``engagementColumns`` order, then (currency, micros) pairs, as ``Packed`` text. The
+    /// ``engagementColumns`` order, then (currency, micros) pairs, as ``Packed`` text, the
+    /// rows separated by `;`. The
     /// per-campaign tables are packed: decoding them as JSON numbers or objects took most
     /// of a merge's time at 10 million events.
-    var engagement: [String]
+    var engagement: String
     var campaignIDs: [String]
     var campaignNames: [String?]
     var campaignTiers: String
@@ -108,7 +130,7 @@ package struct ShardPartial: Codable {
         shardIndex = shard.index
         shardCount = shard.count
         violationMode = job.csvMode(for: "violations.csv").rawValue
-        engagement = f.engagement.map { Packed.text(Self.row($0)) }
+        engagement = f.engagement.map { Packed.text(Self.row($0)) }.joined(separator: ";")
         campaignIDs = f.campaignIDs
         campaignNames = f.campaignNames
         campaignTiers = Packed.text(f.campaignTiers.map(Int64.init))
@@ -148,11 +170,15 @@ package struct ShardPartial: Codable {
         case campaignSeen = "campaign_seen", campaignNameSeen = "campaign_name_seen", currencySeen = "currency_seen"
     }
 
-    /// The figures again, as `RunFigures` (evidence as the shard found it).
-    var figures: RunFigures {
+    /// The figures again, as `RunFigures` (evidence as the shard found it): unpacked once,
+    /// by ``read(_:)`` (on the merge's threads).
+    var figures: RunFigures { unpacked ?? unpack() }
+    private var unpacked: RunFigures?
+
+    private func unpack() -> RunFigures {
         let byCampaign = Packed.integers(violationsByCampaign)
         return RunFigures(
-            engagement: engagement.map { Self.totals(Packed.integers($0)) }, campaignIDs: campaignIDs, campaignNames: campaignNames,
+            engagement: Packed.rows(engagement).map(Self.totals), campaignIDs: campaignIDs, campaignNames: campaignNames,
             campaignTiers: Packed.integers(campaignTiers).map { UInt8(truncatingIfNeeded: $0) },
             surveys: surveys, privacyByTier: privacyByTier, privacyByJurisdiction: privacyByJurisdiction,
             currencies: currencies,
@@ -164,7 +190,7 @@ package struct ShardPartial: Codable {
             violationsByCampaign: Dictionary(
                 uniqueKeysWithValues: stride(from: 0, to: byCampaign.count - 1, by: 2).map { (Int32(byCampaign[$0]), byCampaign[$0 + 1]) }),
             violationsBySeverity: Dictionary(uniqueKeysWithValues: violationsBySeverity.map { (Severity(rawValue: $0.key)!, $0.count) }),
-            evidence: Dictionary(uniqueKeysWithValues: evidence.map { (ConsentRule(rawValue: $0.rule)!, $0.rows) }),
+            evidence: Dictionary(uniqueKeysWithValues: evidence.map { (ConsentRule(rawValue: $0.rule)!, $0.violationRows) }),
             violations: violations,
             rejected: Dictionary(uniqueKeysWithValues: rejected.compactMap { c in InputKind(rawValue: c.key).map { ($0, Int(c.count)) } }),
             refusedSignals: Dictionary(
@@ -238,7 +264,9 @@ package struct ShardPartial: Codable {
         guard partial.format == format, partial.version == version else {
             throw TierwatchError(.badData, "\(path): format \(partial.format) version \(partial.version); this tierwatch reads \(format) version \(version)")
         }
-        return partial
+        var unpacked = partial
+        unpacked.unpacked = partial.unpack()
+        return unpacked
     }
 }
 
@@ -249,11 +277,21 @@ enum Packed {
 
     /// The integers of `text`; an empty text is none. Anything but digits, `-` and commas
     /// reads as a separator (the text is the shard's own, checked by its format version).
-    static func integers(_ text: String) -> [Int64] {
-        var values: [Int64] = []
+    static func integers(_ text: String) -> [Int64] { rows(text).first ?? [] }
+
+    /// Rows of integers separated by `;` (one scan, no intermediate strings).
+    static func rows(_ text: String) -> [[Int64]] {
+        var rows: [[Int64]] = []
+        var row: [Int64] = []
         var text = text
         text.withUTF8 { bytes in
             var value: Int64 = 0, negative = false, inNumber = false
+            func end() {
+                if inNumber { row.append(negative ? -value : value) }
+                value = 0
+                negative = false
+                inNumber = false
+            }
             for byte in bytes {
                 if byte >= 0x30 && byte <= 0x39 {
                     value = value &* 10 &+ Int64(byte - 0x30)
@@ -261,14 +299,16 @@ enum Packed {
                 } else if byte == 0x2D {
                     negative = true
                 } else {
-                    if inNumber { values.append(negative ? -value : value) }
-                    value = 0
-                    negative = false
-                    inNumber = false
+                    end()
+                    if byte == 0x3B {
+                        rows.append(row)
+                        row.removeAll(keepingCapacity: true)
+                    }
                 }
             }
-            if inNumber { values.append(negative ? -value : value) }
+            end()
+            if !row.isEmpty || !rows.isEmpty { rows.append(row) }
         }
-        return values
+        return rows
     }
 }
