@@ -31,6 +31,29 @@ package enum AtomicFile {
         }
     }
 
+    /// Writes all of `bytes` to `fd` (retrying short writes and interruptions); `path`
+    /// names the file in the error.
+    package static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(TierwatchError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw TierwatchError(.ioError, "cannot write \(path): \(errorText())")
+            }
+            offset += written
+        }
+    }
+
+    /// ``writeAll(_:_:path:)`` for an array.
+    package static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(TierwatchError) {
+        var failure: TierwatchError?
+        bytes.withUnsafeBytes { bytes in
+            do throws(TierwatchError) { try writeAll(fd, bytes, path: path) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
     /// The text of the current `errno`, for messages.
     package static func errorText() -> String { String(cString: strerror(errno)) }
 }

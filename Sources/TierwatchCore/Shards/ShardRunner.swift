@@ -221,15 +221,7 @@ package struct ShardRunner {
         var pending: [UInt8] = []
         pending.reserveCapacity(1 << 20)
         func write() throws(TierwatchError) {
-            var offset = 0
-            while offset < pending.count {
-                let written = pending.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw TierwatchError(.ioError, "cannot write \(path): \(AtomicFile.errorText())")
-                }
-                offset += written
-            }
+            try AtomicFile.writeAll(fd, pending, path: path)
             pending.removeAll(keepingCapacity: true)
         }
         while true {

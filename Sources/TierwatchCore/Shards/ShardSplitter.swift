@@ -178,15 +178,7 @@ final class PartWriter {
     }
 
     private func flush() throws(TierwatchError) {
-        var offset = 0
-        while offset < buffer.count {
-            let written = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw TierwatchError(.ioError, "cannot write \(temporary): \(AtomicFile.errorText())")
-            }
-            offset += written
-        }
+        try AtomicFile.writeAll(fd, buffer, path: temporary)
         buffer.removeAll(keepingCapacity: true)
     }
 

@@ -145,15 +145,7 @@ package final class PartialDownload {
     package func write(_ chunk: UnsafeRawBufferPointer) throws(TierwatchError) {
         if magic.count < 2 { magic += chunk.prefix(2 - magic.count) }
         hasher.update(chunk)
-        var offset = 0
-        while offset < chunk.count {
-            let written = Glibc.write(fd, chunk.baseAddress! + offset, chunk.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw TierwatchError(.ioError, "cannot write \(partialPath): \(AtomicFile.errorText())")
-            }
-            offset += written
-        }
+        try AtomicFile.writeAll(fd, chunk, path: partialPath)
         bytes += Int64(chunk.count)
     }
 
