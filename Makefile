@@ -4,6 +4,7 @@
 #   make bench   the weekly job on 1M generated events: events/s, MB/s, peak memory
 #   make bench-compare   the same job in Tierwatch and in DuckDB on 1M and 10M events
 #   make bench-shards    the job in 1, 2, 4 and 8 shards on 10M events and in 8 on 100M: shard, merge and cluster times
+#   make phases          where a run's time goes, per phase, on the ordinary and the heavy 1M and 10M weeks (perf)
 #   make reliability     attack a release build (kills, full disks, failing receivers, fuzzing): a table
 #   make fuzz SECONDS=N  fuzz every parser with libFuzzer for N seconds each (TARGET=tcstring for one)
 # Each installs the Debian packages it needs when they are missing (via sudo when not root).
@@ -23,7 +24,7 @@ define install_debs
 	fi
 endef
 
-.PHONY: demo test bench bench-shards bench-compare deps test-deps bench-deps release screenshots reliability fuzz
+.PHONY: demo test bench bench-shards bench-compare phases deps test-deps bench-deps release screenshots reliability fuzz
 
 deps:
 	$(call install_debs,$(BUILD_DEBS))
@@ -102,6 +103,13 @@ bench-shards: bench-deps release
 	    .build/release/tierwatch generate --out $(BENCH_DIR)/$$n --events $$n --days 7 --start 2026-11-09 --seed 7 || exit 1; \
 	  python3 Tests/Support/bench_shards.py .build/release/tierwatch $(BENCH_DIR)/$$n $$counts || exit 1; echo; \
 	done
+
+# Where the time goes, per phase (Tests/Support/phases.py, perf samples by function).
+PHASE_SETS ?= 1000000 1000000-broken 10000000 10000000-broken
+phases: bench-deps release
+	@command -v perf >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; $$sudo apt-get install -y -qq linux-perf >/dev/null; }
+	@for n in $(PHASE_SETS); do test -f $(BENCH_DIR)/$$n/consents.csv || { echo "no $(BENCH_DIR)/$$n: make bench-compare generates it"; exit 1; }; done
+	@python3 Tests/Support/phases.py .build/release/tierwatch $(foreach n,$(PHASE_SETS),$(BENCH_DIR)/$(n))
 
 COMPARE_SIZES ?= 1000000 10000000
 COMPARE_RUNS ?= 3
