@@ -111,6 +111,27 @@ struct ShardTests {
         let events = (partial["inputs"] as! [[String: Any]]).first { $0["kind"] as? String == "events" }!
         #expect((events["files"] as! [Any]).count == 7 && events["file_count"] as? Int == 28, "\(events)")
 
+        // Some inputs split, others read whole by every shard (with a row to reject): still
+        // the single run's bytes.
+        let consents = try w.read("Jobs/data/consents.csv")
+        try w.write(consents + "c-000001,personalization,maybe,2026-11-18T10:00:00Z,cmp-web,EU,\n", to: "Jobs/data/consents.csv")
+        try w.write(
+            job.replacingOccurrences(of: "data/events/events-*.csv*", with: parts + "/events/*")
+                .replacingOccurrences(of: "data/surveys.csv", with: parts + "/surveys/*"),
+            to: "Jobs/mixed.json")
+        let mixedSingle = try w.tierwatch(
+            ["run", "mixed", "--period", "2026-W47", "--now", "2026-11-30T06:00:00Z", "--threads", "3"], environment: Self.environment)
+        #expect(mixedSingle.status == 1, "\(mixedSingle.stderr)")
+        let mixedMerged = try shardedRun(
+            w, job: "mixed", period: "2026-W47", count: 4, reports: w.root + "/merged", environment: Self.environment,
+            shardArguments: ["--threads", "3"])
+        #expect(mixedMerged.status == mixedSingle.status, "\(mixedMerged.stderr)")
+        let mixedExpected = try comparable(w.reports + "/mixed/2026-W47"), mixedActual = try comparable(w.root + "/merged/mixed/2026-W47")
+        for name in mixedExpected.keys.sorted() { #expect(mixedActual[name] == mixedExpected[name], "mixed: \(name) differs from the single run's") }
+        let mixedRejected = try w.read("Reports/mixed/2026-W47/rejected.csv")
+        #expect(mixedRejected.contains("consents,data/consents.csv,") && mixedRejected.contains("/parts/2/events/"),
+                "rejected rows of an input read whole (shard 0's) and of parts: \(mixedRejected)")
+
         // Parts split with another key, or for another shard count, are refused.
         var otherKey = Self.environment
         otherKey["TIERWATCH_PSEUDONYM_KEY"] = "another-key"
