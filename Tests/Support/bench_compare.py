@@ -8,6 +8,7 @@ the same numbers (metrics, privacy and survey figures per tier, and the same vio
 list in the same order) before any time counts; then prints wall time (median), CPU time
 (median) and peak memory (max) for each, and the ratios to DuckDB.
 """
+import bench_job
 import csv
 import itertools
 import os
@@ -80,11 +81,8 @@ def main():
         work = tempfile.mkdtemp()
         try:
             os.makedirs(f"{work}/Jobs")
-            with open(f"{work}/Jobs/bench.json", "w") as job:
-                job.write(f'''{{"schemaVersion": 1, "period": "weekly", "timezone": "UTC",
- "inputs": {{"events": {{"path": "{data}/events/events-*.csv"}}, "consents": {{"path": "{data}/consents.csv"}},
-            "erasures": {{"path": "{data}/erasures.csv"}}, "surveys": {{"path": "{data}/surveys.csv"}}}},
- "currency": {{"reporting": "EUR", "rates": {{"SEK": 0.087, "GBP": 1.15, "USD": 0.92}}}}, "fail_on": "never"}}''')
+            with open(f"{work}/Jobs/bench.json", "w") as handle:
+                handle.write(bench_job.job(bench_job.generated(data)))
             env = dict(os.environ, TIERWATCH_PSEUDONYM_KEY="bench")
             tw_cmd = [binary, "run", "bench", "--period", "2026-W46", "--jobs", f"{work}/Jobs", "--reports", f"{work}/Reports",
                       "--state", f"{work}/state.sqlite3"]

@@ -25,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 
+from bench_job import KINDS, generated, job
+
 PERIOD, NOW = "2026-W46", "2026-11-17T06:00:00Z"
 
 
@@ -43,12 +45,6 @@ def timed(command, env):
 def median_of(runs, command, env):
     results = sorted(timed(command, env) for _ in range(runs))
     return results[len(results) // 2]
-
-
-def job(paths):
-    return ('{"schemaVersion": 1, "period": "weekly", "timezone": "UTC", "inputs": {'
-            + ", ".join(f'"{kind}": {{"path": "{path}"}}' for kind, path in paths.items())
-            + '}, "currency": {"reporting": "EUR", "rates": {"SEK": 0.087, "GBP": 1.15, "USD": 0.92}}, "fail_on": "never"}')
 
 
 def report_files(folder):
@@ -72,8 +68,7 @@ def main():
     try:
         os.makedirs(f"{work}/Jobs")
         with open(f"{work}/Jobs/bench.json", "w") as handle:
-            handle.write(job({"events": f"{data}/events/events-*.csv", "consents": f"{data}/consents.csv",
-                              "erasures": f"{data}/erasures.csv", "surveys": f"{data}/surveys.csv"}))
+            handle.write(job(generated(data)))
 
         def tierwatch(*arguments, reports="Reports", state="state.sqlite3"):
             return [binary, *arguments, "--jobs", f"{work}/Jobs", "--reports", f"{work}/{reports}",
@@ -92,7 +87,7 @@ def main():
             split, _ = timed(tierwatch("split", "bench", "--period", PERIOD, "--shards", str(count), "--out", parts), env)
             name = f"split{count}"
             with open(f"{work}/Jobs/{name}.json", "w") as handle:
-                handle.write(job({kind: f"{parts}/{{shard}}/{kind}/*" for kind in ["events", "consents", "erasures", "surveys"]}))
+                handle.write(job({kind: f"{parts}/{{shard}}/{kind}/*" for kind in KINDS}))
             reference, _ = timed(tierwatch("run", name, "--period", PERIOD, reports=f"single-{count}"), env)
             shards = []
             for index in range(count):

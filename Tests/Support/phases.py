@@ -16,6 +16,7 @@ runtime (reference counting, copies, allocation) and the kernel's memory work (p
 faults; its scheduling and locks apart). Prints each phase's share of the samples and its seconds of CPU time (share x the
 run's user + system time), next to the run's wall time.
 """
+import bench_job
 import os
 import re
 import subprocess
@@ -59,11 +60,8 @@ def phase(dso, symbol):
 def profile(binary, data, threads):
     work = tempfile.mkdtemp()
     os.makedirs(f"{work}/Jobs")
-    with open(f"{work}/Jobs/bench.json", "w") as job:
-        job.write(f'''{{"schemaVersion": 1, "period": "weekly", "timezone": "UTC",
- "inputs": {{"events": {{"path": "{data}/events/events-*.csv"}}, "consents": {{"path": "{data}/consents.csv"}},
-            "erasures": {{"path": "{data}/erasures.csv"}}, "surveys": {{"path": "{data}/surveys.csv"}}}},
- "currency": {{"reporting": "EUR", "rates": {{"SEK": 0.087, "GBP": 1.15, "USD": 0.92}}}}, "fail_on": "never"}}''')
+    with open(f"{work}/Jobs/bench.json", "w") as handle:
+        handle.write(bench_job.job(bench_job.generated(data)))
     env = dict(os.environ, TIERWATCH_PSEUDONYM_KEY="bench", TIERWATCH_NOW="2026-11-17T06:00:00Z")
     command = [binary, "run", "bench", "--period", "2026-W46", "--jobs", f"{work}/Jobs", "--reports", f"{work}/Reports",
                "--state", f"{work}/state.sqlite3", "--quiet"] + (["--threads", str(threads)] if threads else [])

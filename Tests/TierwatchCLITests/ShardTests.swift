@@ -89,16 +89,20 @@ struct ShardTests {
                 .replacingOccurrences(of: "data/erasures.csv", with: parts + "/erasures/*")
                 .replacingOccurrences(of: "data/surveys.csv", with: parts + "/surveys/*"),
             to: "Jobs/split.json")
-        let single = try w.tierwatch(
-            ["run", "split", "--period", "2026-W47", "--now", "2026-11-30T06:00:00Z", "--threads", "3"], environment: Self.environment)
-        #expect(single.status == 1, "\(single.stderr)")
-        let merged = try shardedRun(
-            w, job: "split", period: "2026-W47", count: 4, reports: w.root + "/merged", environment: Self.environment,
-            shardArguments: ["--threads", "3"])
-        #expect(merged.status == single.status, "\(merged.stderr)")
-        let expected = try comparable(w.reports + "/split/2026-W47"), actual = try comparable(w.root + "/merged/split/2026-W47")
-        #expect(Set(actual.keys) == Set(expected.keys))
-        for name in expected.keys.sorted() { #expect(actual[name] == expected[name], "\(name) differs from the single run's") }
+        /// Runs `job` whole and in 4 shards (3 threads each) and compares every report file.
+        func expectShardedEqualsSingle(_ job: String) throws {
+            let single = try w.tierwatch(
+                ["run", job, "--period", "2026-W47", "--now", "2026-11-30T06:00:00Z", "--threads", "3"], environment: Self.environment)
+            #expect(single.status == 1, "\(job): \(single.stderr)")
+            let merged = try shardedRun(
+                w, job: job, period: "2026-W47", count: 4, reports: w.root + "/merged", environment: Self.environment,
+                shardArguments: ["--threads", "3"])
+            #expect(merged.status == single.status, "\(job): \(merged.stderr)")
+            let expected = try comparable(w.reports + "/\(job)/2026-W47"), actual = try comparable(w.root + "/merged/\(job)/2026-W47")
+            #expect(Set(actual.keys) == Set(expected.keys))
+            for name in expected.keys.sorted() { #expect(actual[name] == expected[name], "\(job): \(name) differs from the single run's") }
+        }
+        try expectShardedEqualsSingle("split")
         // The same figures as the run over the files before they were split (the rows are
         // the same; violations and rejected rows are listed in the parts' order).
         for name in ["metrics_by_tier.csv", "metrics_by_campaign.csv", "surveys_by_tier.csv", "privacy_by_tier.csv", "uplift.csv"] {
@@ -119,15 +123,7 @@ struct ShardTests {
             job.replacingOccurrences(of: "data/events/events-*.csv*", with: parts + "/events/*")
                 .replacingOccurrences(of: "data/surveys.csv", with: parts + "/surveys/*"),
             to: "Jobs/mixed.json")
-        let mixedSingle = try w.tierwatch(
-            ["run", "mixed", "--period", "2026-W47", "--now", "2026-11-30T06:00:00Z", "--threads", "3"], environment: Self.environment)
-        #expect(mixedSingle.status == 1, "\(mixedSingle.stderr)")
-        let mixedMerged = try shardedRun(
-            w, job: "mixed", period: "2026-W47", count: 4, reports: w.root + "/merged", environment: Self.environment,
-            shardArguments: ["--threads", "3"])
-        #expect(mixedMerged.status == mixedSingle.status, "\(mixedMerged.stderr)")
-        let mixedExpected = try comparable(w.reports + "/mixed/2026-W47"), mixedActual = try comparable(w.root + "/merged/mixed/2026-W47")
-        for name in mixedExpected.keys.sorted() { #expect(mixedActual[name] == mixedExpected[name], "mixed: \(name) differs from the single run's") }
+        try expectShardedEqualsSingle("mixed")
         let mixedRejected = try w.read("Reports/mixed/2026-W47/rejected.csv")
         #expect(mixedRejected.contains("consents,data/consents.csv,") && mixedRejected.contains("/parts/2/events/"),
                 "rejected rows of an input read whole (shard 0's) and of parts: \(mixedRejected)")
