@@ -1,7 +1,7 @@
 import Glibc
 
 /// One violation as the compliance report shows it in its evidence.
-package struct ViolationRow: Sendable, Codable {
+package struct ViolationRow: Sendable {
     package var eventID: String
     package var occurredAt: String
     package var rule: ConsentRule

@@ -95,7 +95,8 @@ struct ShardParts {
         let pieces = Self.pieces(pattern)
         guard pieces.count > 1 else { return nil }
         before = pieces[0]
-        after = pieces.dropFirst().joined(separator: "*")  // a second {shard} is listed, not read
+        // A second placeholder matches any digits: only the first one numbers the part.
+        after = pieces.dropFirst().joined(separator: "*")
         glob = before + "*" + after
     }
 

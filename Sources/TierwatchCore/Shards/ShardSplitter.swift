@@ -18,7 +18,6 @@ package struct ShardSplitter {
     /// What was written: per input, the path pattern to put in the job.
     package struct Result {
         package var patterns: [(kind: InputKind, path: String)]
-        package var rows: Int
     }
 
     package func split(_ job: JobDefinition, period: ReportPeriod, shards: Int, into folder: String) throws(TierwatchError) -> Result {
@@ -30,7 +29,7 @@ package struct ShardSplitter {
         let runner = JobRunner(context: context)
         let files = try runner.resolveInputs(job, period: period)
         let spec = ShardSpec(index: 0, count: shards, key: runner.pseudonymKey(job) ?? Pseudonymizer.publishedKey)
-        var result = Result(patterns: [], rows: 0)
+        var result = Result(patterns: [])
         for kind in InputKind.readingOrder {
             guard let list = files[kind], let input = job.inputs[kind] else { continue }
             if let split = list.first(where: { $0.shard != nil }) {
@@ -41,7 +40,7 @@ package struct ShardSplitter {
                 var name = file.absolute.split(separator: "/").last.map(String.init) ?? file.absolute
                 if name.hasSuffix(".gz") { name.removeLast(3) }
                 let target = { (shard: Int) in folder + "/\(shard)/\(kind.rawValue)/" + Self.number(file.order) + "-" + name }
-                result.rows += try splitFile(file, subjectColumn: input.columns["subject_id"] ?? "subject_id", spec: spec, target: target)
+                try splitFile(file, subjectColumn: input.columns["subject_id"] ?? "subject_id", spec: spec, target: target)
             }
             result.patterns.append((kind, folder + "/\(ShardParts.placeholder)/\(kind.rawValue)/*"))
         }
@@ -53,17 +52,16 @@ package struct ShardSplitter {
         return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 
-    /// Splits one file; returns its data rows.
+    /// Splits one file.
     private func splitFile(
         _ file: ResolvedFile, subjectColumn: String, spec: ShardSpec, target: (Int) -> String
-    ) throws(TierwatchError) -> Int {
+    ) throws(TierwatchError) {
         let writers = try (0..<spec.count).map { shard throws(TierwatchError) in try PartWriter(path: target(shard)) }
         defer { for writer in writers { writer.abandon() } }
         let lines = LineBuffer()
         let tokenizer = CSVTokenizer()
         var subject: Int?
         var header = true
-        var rows = 0
         // The record whose bytes are not all written yet: its shard, and the line it starts on.
         var pending: (shard: Int, line: Int)?
         func route(_ record: CSVRecord) throws(TierwatchError) {
@@ -77,7 +75,6 @@ package struct ShardSplitter {
                 return
             }
             if let (shard, _) = pending { try lines.write(before: record.line, to: shard < 0 ? writers : [writers[shard]]) }
-            rows += 1
             var shard = 0
             if let subject, record.problem == nil, subject < record.count { shard = spec.shard(of: record.bytes(subject)) }
             pending = (shard, record.line)
@@ -95,7 +92,6 @@ package struct ShardSplitter {
         }
         if let (shard, _) = pending { try lines.write(before: .max, to: shard < 0 ? writers : [writers[shard]]) }
         for writer in writers { try writer.commit() }
-        return rows
     }
 }
 
