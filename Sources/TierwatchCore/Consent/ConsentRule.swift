@@ -77,7 +77,7 @@ package enum ConsentRegime: String, Sendable, CaseIterable, Codable {
 }
 
 /// What a consent lookup found for one subject and purpose at one instant.
-package enum ConsentState: Int, Sendable {
+package enum ConsentState: Int, CaseIterable, Sendable {
     case none, granted, denied, withdrawn, expired
 
     package var name: String {

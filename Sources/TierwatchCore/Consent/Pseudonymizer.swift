@@ -44,11 +44,25 @@ package final class Pseudonymizer {
 
     /// Appends the pseudonym `bits` stand for to `buffer`.
     package static func append(_ bits: UInt64, to buffer: inout [UInt8]) {
-        buffer.append(contentsOf: [UInt8(ascii: "p"), UInt8(ascii: "_")])
-        for shift in stride(from: 60, through: 0, by: -4) {
-            let digit = UInt8(truncatingIfNeeded: bits >> UInt64(shift)) & 0xF
-            buffer.append(digit < 10 ? 0x30 + digit : 0x57 + digit)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: textLength) { out in
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: out[..<write(bits, to: out.baseAddress!)]))
         }
+    }
+
+    /// The length of every pseudonym's text: `p_` and 16 hexadecimal digits.
+    static let textLength = 18
+
+    /// Writes the pseudonym `bits` stand for at `out` (room for ``textLength``); returns
+    /// how many bytes.
+    @inline(__always)
+    static func write(_ bits: UInt64, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        out[0] = UInt8(ascii: "p")
+        out[1] = UInt8(ascii: "_")
+        for index in 0..<16 {
+            let digit = UInt8(truncatingIfNeeded: bits >> UInt64(60 - 4 * index)) & 0xF
+            out[2 + index] = digit < 10 ? 0x30 + digit : 0x57 + digit
+        }
+        return textLength
     }
 
     /// A rejected value as `rejected.csv` may show it: subject ids pseudonymised, the rest as is.

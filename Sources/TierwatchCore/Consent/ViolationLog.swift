@@ -24,7 +24,7 @@ package struct ViolationEntry {
     package var tier: Tier
     /// The jurisdiction's index in the policy, and its code.
     package var jurisdiction: Int
-    package var jurisdictionCode: String
+    package var jurisdictionCode: UnsafeRawBufferPointer
     /// The campaign's number, and its id.
     package var campaign: Int32
     package var campaignID: UnsafeRawBufferPointer
@@ -39,7 +39,7 @@ package struct ViolationEntry {
 
     package init(
         eventID: UnsafeRawBufferPointer, occurredAt: Int64, rule: ConsentRule, tier: Tier, jurisdiction: Int,
-        jurisdictionCode: String, campaign: Int32, campaignID: UnsafeRawBufferPointer, purpose: UnsafeRawBufferPointer,
+        jurisdictionCode: UnsafeRawBufferPointer, campaign: Int32, campaignID: UnsafeRawBufferPointer, purpose: UnsafeRawBufferPointer,
         subject: UInt64, state: ConsentState?, detail: UnsafeRawBufferPointer
     ) {
         self.eventID = eventID
@@ -61,9 +61,21 @@ package struct ViolationEntry {
         func text(_ bytes: UnsafeRawBufferPointer) -> String { String(decoding: bytes, as: UTF8.self) }
         return ViolationRow(
             eventID: text(eventID), occurredAt: CivilCalendar.utcString(occurredAt), rule: rule, tier: tier,
-            jurisdiction: jurisdictionCode, campaignID: text(campaignID), purpose: text(purpose),
+            jurisdiction: text(jurisdictionCode), campaignID: text(campaignID), purpose: text(purpose),
             subject: Pseudonymizer.text(subject), state: state?.name ?? "", detail: text(detail), position: position)
     }
+}
+
+/// The vocabulary's names as bytes, for what every violation row writes (for the whole
+/// process: the tables are tiny and never freed).
+enum NameBytes {
+    /// Per rule, by ``ConsentRule/rawValue``: its name, and its severity's name.
+    static let rules = ByteTable(ConsentRule.allCases.map(\.name))
+    static let severities = ByteTable(ConsentRule.allCases.map(\.severity.name))
+    static let tiers = ByteTable(Tier.allCases.map(\.name))
+    /// By ``ConsentState/rawValue`` + 1; first the empty cell of rules with no state.
+    static let states = ByteTable([""] + ConsentState.allCases.map(\.name))
+    static let statuses = ByteTable(ConsentStatus.allCases.map(\.name))
 }
 
 /// `violations.csv`, plus what the compliance report needs: counts by rule × tier ×
@@ -84,8 +96,8 @@ package final class ViolationLog {
     private var campaigns: [Int64] = []
     private var severities = [Int64](repeating: 0, count: Severity.allCases.count)
     package private(set) var total: Int64 = 0
-    /// A row's timestamp and pseudonym, as bytes.
-    private var scratch: [UInt8] = []
+    /// The day of the last row's timestamp.
+    private var utcDay = CivilCalendar.UTCDay()
 
     package struct MatrixKey: Hashable, Sendable {
         package var rule: ConsentRule
@@ -175,19 +187,18 @@ package final class ViolationLog {
 
     package func add(_ entry: borrowing ViolationEntry) throws(TierwatchError) {
         writer.cell(text: entry.eventID)
-        scratch.removeAll(keepingCapacity: true)
-        CivilCalendar.appendUTC(entry.occurredAt, to: &scratch)
-        scratch.withUnsafeBytes { writer.cell(plain: $0) }
-        writer.cell(plain: entry.rule.name)
-        writer.cell(plain: entry.rule.severity.name)
-        writer.cell(plain: entry.tier.name)
+        let occurredAt = entry.occurredAt, subject = entry.subject
+        var day = utcDay
+        writer.cell(plainUpTo: CivilCalendar.maximumUTCLength) { CivilCalendar.writeUTC(occurredAt, to: $0, day: &day) }
+        utcDay = day
+        writer.cell(plain: NameBytes.rules[entry.rule.rawValue])
+        writer.cell(plain: NameBytes.severities[entry.rule.rawValue])
+        writer.cell(plain: NameBytes.tiers[entry.tier.rawValue])
         writer.cell(text: entry.jurisdictionCode)
         writer.cell(text: entry.campaignID)
         writer.cell(text: entry.purpose)
-        scratch.removeAll(keepingCapacity: true)
-        Pseudonymizer.append(entry.subject, to: &scratch)
-        scratch.withUnsafeBytes { writer.cell(plain: $0) }
-        writer.cell(plain: entry.state?.name ?? "")
+        writer.cell(plainUpTo: Pseudonymizer.textLength) { Pseudonymizer.write(subject, to: $0) }
+        writer.cell(plain: NameBytes.states[entry.state.map { $0.rawValue + 1 } ?? 0])
         writer.cell(text: entry.detail)
         try writer.endRow()
         if tracksPositions {

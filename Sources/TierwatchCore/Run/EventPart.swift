@@ -58,7 +58,12 @@ final class EventPart: InputPart {
     let violationLog: ViolationLog
     private var violations: [Violation] = []
     /// A violation's detail text, as bytes (reused row after row).
-    private var detailBytes: [UInt8] = []
+    private var detailBytes = RawBytes(capacity: 256)
+    /// The day of the last instant a detail named.
+    private var detailDay = CivilCalendar.UTCDay()
+    /// The policy's jurisdiction codes and profiling purpose, as bytes for violation rows.
+    private let jurisdictionCodes: ByteTable
+    private let profilingPurpose: ByteTable
     /// Distinct `data_categories` values and their parsed members: the field repeats a
     /// handful of combinations, so each is split, mapped and interned once.
     private let categorySets = ByteInterner(capacity: 64)
@@ -79,6 +84,8 @@ final class EventPart: InputPart {
     private var writeError: TierwatchError?
     private var sink: UInt64 = 0
     private static let batchSize = 64
+    /// The index of the all-tiers row of ``privacyByTier``.
+    private static let allTiers = Tier.allCases.count
     private let shard: ShardSpec?
     /// The file the rows being read come from, and (once read) the line bases of the
     /// part's files: a sharded run's violations carry their input position.
@@ -107,6 +114,8 @@ final class EventPart: InputPart {
         engagement = EngagementAccumulator(logsCampaignPairs: index > 0)
         privacyByJurisdiction = Array(repeating: PrivacyTotals(), count: context.job.policy.jurisdictions.count + 1)
         useCounts = UseCounts(jurisdictions: context.job.policy.jurisdictions.count)
+        jurisdictionCodes = ByteTable(context.job.policy.jurisdictions.map(\.code))
+        profilingPurpose = ByteTable([context.job.policy.profilingPurpose])
         shard = context.shard
         violationLog = try ViolationLog(
             path: context.violationPath(index), evidenceLimit: context.job.evidenceRows,
@@ -233,7 +242,12 @@ final class EventPart: InputPart {
         return start..<scratchCount
     }
 
-    deinit { scratch.deallocate() }
+    deinit {
+        scratch.deallocate()
+        detailBytes.deallocate()
+        jurisdictionCodes.deallocate()
+        profilingPurpose.deallocate()
+    }
 
     func finish() throws {
         flush()
@@ -302,29 +316,26 @@ final class EventPart: InputPart {
         useCounts.count(tier: tier, jurisdiction: jurisdiction, checked: checked)
         guard !violations.isEmpty else { return }
         violations.withUnsafeBufferPointer { violations in
-            for index in [tier.rawValue, Tier.allCases.count] {
-                privacyByTier[index].addViolating(checked: checked, violations: violations)
-            }
-            for index in [jurisdiction, privacyByJurisdiction.count - 1] {
-                privacyByJurisdiction[index].addViolating(checked: checked, violations: violations)
-            }
+            // Each use counts in its own row and in the all row.
+            privacyByTier[tier.rawValue].addViolating(checked: checked, violations: violations)
+            privacyByTier[Self.allTiers].addViolating(checked: checked, violations: violations)
+            privacyByJurisdiction[jurisdiction].addViolating(checked: checked, violations: violations)
+            privacyByJurisdiction[privacyByJurisdiction.count - 1].addViolating(checked: checked, violations: violations)
         }
         for violation in violations where writeError == nil {
             let purpose = bytes(event.purposeText)
             detail(violation, purpose: purpose, subject: subject, tier: tier)
-            detailBytes.withUnsafeBytes { detail in
-                do throws(TierwatchError) {
-                    var entry = ViolationEntry(
-                        eventID: bytes(event.eventIDText), occurredAt: event.occurredAt, rule: violation.rule, tier: tier,
-                        jurisdiction: jurisdiction, jurisdictionCode: job.policy.jurisdictions[jurisdiction].code,
-                        campaign: event.campaign, campaignID: bytes(event.campaignText), purpose: purpose,
-                        subject: pseudonyms.pseudonymBits(bytes(event.subjectText), cachedAs: Int(subject)),
-                        state: violation.state, detail: detail)
-                    entry.position = event.position
-                    try violationLog.add(entry)
-                } catch {
-                    writeError = error
-                }
+            do throws(TierwatchError) {
+                var entry = ViolationEntry(
+                    eventID: bytes(event.eventIDText), occurredAt: event.occurredAt, rule: violation.rule, tier: tier,
+                    jurisdiction: jurisdiction, jurisdictionCode: jurisdictionCodes[jurisdiction],
+                    campaign: event.campaign, campaignID: bytes(event.campaignText), purpose: purpose,
+                    subject: pseudonyms.pseudonymBits(bytes(event.subjectText), cachedAs: Int(subject)),
+                    state: violation.state, detail: detailBytes.bytes)
+                entry.position = event.position
+                try violationLog.add(entry)
+            } catch {
+                writeError = error
             }
         }
     }
@@ -369,25 +380,26 @@ final class EventPart: InputPart {
     /// Writes into `detailBytes` a plain-language account of why a violation was raised,
     /// with its evidence.
     private func detail(_ violation: Violation, purpose: UnsafeRawBufferPointer, subject: Int32, tier: Tier) {
-        detailBytes.removeAll(keepingCapacity: true)
-        func add(_ text: String) {
-            var text = text
-            text.withUTF8 { detailBytes.append(contentsOf: $0) }
-        }
+        detailBytes.count = 0
+        var day = detailDay
+        defer { detailDay = day }
+        func add(_ text: StaticString) { detailBytes.append(text) }
+        func add(bytes: UnsafeRawBufferPointer) { detailBytes.append(bytes: bytes) }
         func add(_ instant: Int64?) {
-            if let instant { CivilCalendar.appendUTC(instant, to: &detailBytes) } else { add("?") }
+            guard let instant else { return add("?") }
+            detailBytes.append(upTo: CivilCalendar.maximumUTCLength) { CivilCalendar.writeUTC(instant, to: $0, day: &day) }
         }
         func addCategories() {
             for (index, category) in violation.categories.enumerated() {
                 if index > 0 { add(";") }
-                categories.withBytes(category) { detailBytes.append(contentsOf: $0) }
+                categories.withBytes(category) { add(bytes: $0) }
             }
         }
         func addPoint(_ name: () -> Void) {
             name()
             guard let point = violation.point else { return add(": no consent record") }
             add(": ")
-            add(point.status.name)
+            add(bytes: NameBytes.statuses[point.status.rawValue])
             add(" at ")
             add(point.recordedAt)
             if point.status == .granted && point.expiresAt != .max {
@@ -397,7 +409,7 @@ final class EventPart: InputPart {
             sources.withBytes(point.source) { source in
                 guard !source.isEmpty else { return }
                 add(" (source ")
-                detailBytes.append(contentsOf: source)
+                add(bytes: source)
                 add(")")
             }
         }
@@ -406,9 +418,9 @@ final class EventPart: InputPart {
             add("erasure requested at ")
             add(evaluator.erasure(of: subject))
         case .noConsent, .consentDenied, .consentWithdrawn, .consentExpired, .optedOut:
-            addPoint { detailBytes.append(contentsOf: purpose) }
+            addPoint { add(bytes: purpose) }
         case .profilingWithoutConsent:
-            addPoint { add(job.policy.profilingPurpose) }
+            addPoint { add(bytes: profilingPurpose[0]) }
         case .sensitiveWithoutConsent:
             // The deciding record may be a category gate (`sensitive:health`), not the purpose.
             add("sensitive ")
@@ -416,14 +428,14 @@ final class EventPart: InputPart {
             add("; ")
             addPoint {
                 if let point = violation.point {
-                    purposes.withBytes(point.purpose) { detailBytes.append(contentsOf: $0) }
+                    purposes.withBytes(point.purpose) { add(bytes: $0) }
                 } else {
-                    detailBytes.append(contentsOf: purpose)
+                    add(bytes: purpose)
                 }
             }
         case .categoryNotAllowed:
             add("not allowed for ")
-            add(tier.name)
+            add(bytes: NameBytes.tiers[tier.rawValue])
             add(": ")
             addCategories()
         case .resurrection:
