@@ -37,16 +37,7 @@ package final class Pseudonymizer {
 
     /// The pseudonym `bits` stand for.
     package static func text(_ bits: UInt64) -> String {
-        var bytes: [UInt8] = []
-        append(bits, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// Appends the pseudonym `bits` stand for to `buffer`.
-    package static func append(_ bits: UInt64, to buffer: inout [UInt8]) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: textLength) { out in
-            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: out[..<write(bits, to: out.baseAddress!)]))
-        }
+        String(unsafeUninitializedCapacity: textLength) { write(bits, to: $0.baseAddress!) }
     }
 
     /// The length of every pseudonym's text: `p_` and 16 hexadecimal digits.

@@ -211,13 +211,6 @@ package enum CivilCalendar {
         String(unsafeUninitializedCapacity: maximumUTCLength) { writeUTC(millis, to: $0.baseAddress!) }
     }
 
-    /// Appends `utcString(millis)`'s bytes to `buffer`.
-    package static func appendUTC(_ millis: Int64, to buffer: inout [UInt8]) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maximumUTCLength) { out in
-            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: out[..<writeUTC(millis, to: out.baseAddress!)]))
-        }
-    }
-
     /// The longest `utcString`: a sign and nine digits of year (the range of Int64
     /// milliseconds), then `-MM-DDTHH:MM:SS.mmmZ`.
     static let maximumUTCLength = 40
