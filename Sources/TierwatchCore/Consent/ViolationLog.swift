@@ -86,6 +86,8 @@ enum NameBytes {
 package final class ViolationLog {
     package static let header = CSVTable.violations.header
     private let writer: CSVWriter
+    /// Copies of parts' rows into `writer`, in the order the parts were absorbed.
+    private let appends = InOrderInBackground()
     private let evidenceLimit: Int
     package private(set) var evidence: [ConsentRule: [ViolationRow]] = [:]
     /// Evidence rows kept per rule.
@@ -159,6 +161,7 @@ package final class ViolationLog {
     /// `campaignMap(c)` here. Then deletes the part's file.
     package func absorb(_ part: ViolationLog, campaignMap: PartIDs, lineBases: [Int: Int] = [:]) throws(TierwatchError) {
         if tracksPositions {
+            try appends.wait()
             // A part counts lines from its own start; its files' line bases make them file-wide.
             func fileWide(_ position: Int64) -> Int64 { position + Int64(lineBases[Int(position >> 40)] ?? 0) }
             positions.append(contentsOf: part.positions.map(fileWide))
@@ -168,9 +171,16 @@ package final class ViolationLog {
                 for index in part.evidence[rule]!.indices { part.evidence[rule]![index].position = fileWide(part.evidence[rule]![index].position) }
             }
         }
-        try writer.append(rowsOf: part.writer)
-        try writer.startWriteback()
-        unlink(part.writer.path)
+        // The part's rows are copied on another thread (over a gigabyte on a 10M week where
+        // most uses break a rule; at the end of a run the other threads have nothing to do).
+        // A sharded log reads its writer's position above, so its copies are done by then.
+        let writer = UncheckedSendable(writer), rows = UncheckedSendable(part.writer)
+        appends.add { () throws(TierwatchError) in
+            try writer.value.append(rowsOf: rows.value)
+            try writer.value.startWriteback()
+            unlink(rows.value.path)
+        }
+        if tracksPositions { try appends.wait() }
         total += part.total
         Self.add(part.matrixCounts, into: &matrixCounts)
         for (campaign, count) in part.campaigns.enumerated() where count > 0 {
@@ -227,5 +237,11 @@ package final class ViolationLog {
     /// The most severe violation found, if any.
     package var worstSeverity: Severity? { bySeverity.keys.max() }
 
-    package func close() throws(TierwatchError) { try writer.close() }
+    package func close() throws(TierwatchError) {
+        try appends.wait()
+        try writer.close()
+    }
+
+    /// No copy outlives the log (a failed run's staging folder is cleaned up after it).
+    deinit { try? appends.wait() }
 }

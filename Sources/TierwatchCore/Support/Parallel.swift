@@ -54,3 +54,28 @@ package final class InBackground: @unchecked Sendable {
     }
 }
 
+
+/// Work done on another thread one piece after another, in the order it was handed over:
+/// for copying bytes into a file while this thread goes on. After a piece fails, the
+/// later ones are skipped (a file must not go on past a hole); ``wait()`` throws the error.
+package final class InOrderInBackground: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "tierwatch.in-order")
+    /// Written and read only on `queue`, and by ``wait()`` after the queue is drained.
+    private var error: TierwatchError?
+
+    package init() {}
+
+    package func add(_ work: @escaping () throws(TierwatchError) -> Void) {
+        let work = UncheckedSendable(work)
+        queue.async { [self] in
+            guard error == nil else { return }
+            do throws(TierwatchError) { try work.value() } catch { self.error = error }
+        }
+    }
+
+    /// Waits until every piece handed over so far is done; throws the first error, if any.
+    package func wait() throws(TierwatchError) {
+        queue.sync {}
+        if let error { throw error }
+    }
+}
