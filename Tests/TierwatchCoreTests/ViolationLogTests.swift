@@ -109,12 +109,12 @@ struct ViolationLogTests {
                     try bytes("personalization") { purpose in
                         try bytes("denied at x, \"quoted\"") { detail in
                             try bytes(["EU", "US-CA", "BR"][jurisdiction]) { code in
-                            try log.add(
-                                ViolationEntry(
-                                    eventID: eventID, occurredAt: 1_763_283_000_250 + Int64(index) * 1000, rule: rule, tier: tier,
-                                    jurisdiction: jurisdiction, jurisdictionCode: code,
-                                    campaign: campaign, campaignID: campaignID, purpose: purpose, subject: 0x00ab_cdef_0123_4567,
-                                    state: rule == .afterErasure ? nil : .denied, detail: detail))
+                                try log.add(
+                                    ViolationEntry(
+                                        eventID: eventID, occurredAt: 1_763_283_000_250 + Int64(index) * 1000, rule: rule, tier: tier,
+                                        jurisdiction: jurisdiction, jurisdictionCode: code,
+                                        campaign: campaign, campaignID: campaignID, purpose: purpose, subject: 0x00ab_cdef_0123_4567,
+                                        state: rule == .afterErasure ? nil : .denied, detail: detail))
                             }
                         }
                     }

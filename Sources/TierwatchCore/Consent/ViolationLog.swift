@@ -87,7 +87,7 @@ package final class ViolationLog {
     package static let header = CSVTable.violations.header
     private let writer: CSVWriter
     /// Copies of parts' rows into `writer`, in the order the parts were absorbed.
-    private let appends = InOrderInBackground()
+    private let appends = InBackground()
     private let evidenceLimit: Int
     package private(set) var evidence: [ConsentRule: [ViolationRow]] = [:]
     /// Evidence rows kept per rule.
@@ -161,7 +161,6 @@ package final class ViolationLog {
     /// `campaignMap(c)` here. Then deletes the part's file.
     package func absorb(_ part: ViolationLog, campaignMap: PartIDs, lineBases: [Int: Int] = [:]) throws(TierwatchError) {
         if tracksPositions {
-            try appends.wait()
             // A part counts lines from its own start; its files' line bases make them file-wide.
             func fileWide(_ position: Int64) -> Int64 { position + Int64(lineBases[Int(position >> 40)] ?? 0) }
             positions.append(contentsOf: part.positions.map(fileWide))
@@ -173,7 +172,7 @@ package final class ViolationLog {
         }
         // The part's rows are copied on another thread (over a gigabyte on a 10M week where
         // most uses break a rule; at the end of a run the other threads have nothing to do).
-        // A sharded log reads its writer's position above, so its copies are done by then.
+        // A sharded log reads its writer's position above, so it waits for each copy.
         let writer = UncheckedSendable(writer), rows = UncheckedSendable(part.writer)
         appends.add { () throws(TierwatchError) in
             try writer.value.append(rowsOf: rows.value)

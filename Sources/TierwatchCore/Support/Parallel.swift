@@ -31,40 +31,24 @@ package struct UncheckedSendable<Value>: @unchecked Sendable {
     package init(_ value: Value) { self.value = value }
 }
 
-/// Work started on another thread at once, whose outcome is collected later by ``wait()``:
-/// for waiting on a device (a file's sync) while this thread goes on computing.
+/// Work done on another thread while this one goes on, one piece after another in the
+/// order it was handed over: waiting on a device (a file's sync), copying bytes into a file.
+/// After a piece fails the later ones are skipped (a file must not go on past a hole), and
+/// ``wait()`` throws that error.
 package final class InBackground: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    /// Written before `done` is signalled, read only after it is waited for.
-    private var error: TierwatchError?
-
-    package init(_ work: @escaping () throws(TierwatchError) -> Void) {
-        let work = UncheckedSendable(work)
-        DispatchQueue.global().async { [self] in
-            do throws(TierwatchError) { try work.value() } catch { self.error = error }
-            done.signal()
-        }
-    }
-
-    /// Waits until the work is done, and throws its error if it failed; may be called again.
-    package func wait() throws(TierwatchError) {
-        done.wait()
-        done.signal()
-        if let error { throw error }
-    }
-}
-
-
-/// Work done on another thread one piece after another, in the order it was handed over:
-/// for copying bytes into a file while this thread goes on. After a piece fails, the
-/// later ones are skipped (a file must not go on past a hole); ``wait()`` throws the error.
-package final class InOrderInBackground: @unchecked Sendable {
-    private let queue = DispatchQueue(label: "tierwatch.in-order")
-    /// Written and read only on `queue`, and by ``wait()`` after the queue is drained.
+    private let queue = DispatchQueue(label: "tierwatch.in-background")
+    /// Written and read only on `queue`, and by ``wait()`` once the queue is drained.
     private var error: TierwatchError?
 
     package init() {}
 
+    /// Starts `work` at once.
+    package convenience init(_ work: @escaping () throws(TierwatchError) -> Void) {
+        self.init()
+        add(work)
+    }
+
+    /// Queues `work` after the pieces handed over before it.
     package func add(_ work: @escaping () throws(TierwatchError) -> Void) {
         let work = UncheckedSendable(work)
         queue.async { [self] in
@@ -73,7 +57,8 @@ package final class InOrderInBackground: @unchecked Sendable {
         }
     }
 
-    /// Waits until every piece handed over so far is done; throws the first error, if any.
+    /// Waits until every piece handed over so far is done, and throws the first error if
+    /// one failed; may be called again.
     package func wait() throws(TierwatchError) {
         queue.sync {}
         if let error { throw error }
