@@ -49,16 +49,25 @@ package struct ConsentHistory {
         UInt64(UInt32(bitPattern: subject)) << 24 | UInt64(UInt32(bitPattern: purpose) & 0xFF_FFFF)
     }
 
-    /// Reads the first and the last point of `subject`, and nothing else (see
-    /// `PolicyEvaluator.touch`): a subject's points span a few cache lines, and a lookup may
-    /// read any of them.
+    /// Prefetches where `subject`'s points start (see `PolicyEvaluator.touch`): a batch
+    /// touches these first, then ``touch(subject:)`` reads them to prefetch the points.
     @inline(__always)
-    package func touch(subject: Int32) -> UInt64 {
+    package func touchStart(subject: Int32) {
         let index = Int(subject)
-        guard index + 1 < subjectStart.count else { return 0 }
+        guard index + 1 < subjectStart.count else { return }
+        subjectStart.withUnsafeBufferPointer { prefetch($0.baseAddress! + index) }
+    }
+
+    /// Prefetches the first and the last point of `subject`, and nothing else: a subject's
+    /// points span a few cache lines, and a lookup may read any of them.
+    @inline(__always)
+    package func touch(subject: Int32) {
+        let index = Int(subject)
+        guard index + 1 < subjectStart.count else { return }
         let start = Int(subjectStart[index]), end = Int(subjectStart[index + 1])
-        guard start < end else { return 0 }
-        return UInt64(bitPattern: points[start].recordedAt) &+ UInt64(bitPattern: points[end - 1].recordedAt)
+        guard start < end else { return }
+        prefetch(points.base + start)
+        prefetch(points.base + (end - 1))
     }
 
     /// The state of (subject, purpose) at `instant`, and the point that decided it.

@@ -118,10 +118,15 @@ package final class PolicyEvaluator {
         erasures.get(UInt64(UInt32(bitPattern: subject)))
     }
 
-    /// Reads the consent points a use of `subject` will look at, and nothing else (to
-    /// overlap the cache misses of a batch).
+    /// Prefetches where `subject`'s consent points start; a batch does this for all its
+    /// subjects before ``touch(subject:)``, which reads that start (to overlap the cache
+    /// misses of a batch, two steps deep).
     @inline(__always)
-    package func touch(subject: Int32) -> UInt64 { history.touch(subject: subject) }
+    package func touchStart(subject: Int32) { history.touchStart(subject: subject) }
+
+    /// Prefetches the consent points a use of `subject` will look at, and nothing else.
+    @inline(__always)
+    package func touch(subject: Int32) { history.touch(subject: subject) }
 
     /// Checks one use; appends its violations (in rule order) to `violations` and returns
     /// whether the use was under a consent requirement (a "checked" use).

@@ -128,14 +128,14 @@ package final class EngagementAccumulator {
         }
     }
 
-    /// Reads the flags an event of `subject` in `campaign` will update, and nothing else (to
+    /// Prefetches the flags an event of `subject` in `campaign` will update, and nothing else (to
     /// overlap the cache misses of a batch).
     @inline(__always)
-    package func touch(subject: Int32, campaign: Int32) -> UInt64 {
+    package func touch(subject: Int32, campaign: Int32) {
         let index = Int(subject) * Self.denseGroups
-        let dense = index < denseFlags.capacity ? UInt64(denseFlags[index]) : 0
-        guard !logsCampaignPairs else { return dense }
-        return dense &+ campaignFlags.touch(group: Self.group(campaign: campaign), subject: subject)
+        if index < denseFlags.capacity { prefetch(denseFlags.base + index) }
+        guard !logsCampaignPairs else { return }
+        campaignFlags.touch(group: Self.group(campaign: campaign), subject: subject)
     }
 
     /// Adds a part's counts and flags (made with its own subject, campaign and currency
@@ -292,8 +292,8 @@ package final class PairFlags {
 
     /// The word in the first slot `(group, subject)` probes.
     @inline(__always)
-    package func touch(group: Int, subject: Int32) -> UInt64 {
-        words[home(Self.key(group: group, subject: subject))]
+    package func touch(group: Int, subject: Int32) {
+        prefetch(words + home(Self.key(group: group, subject: subject)))
     }
 
     @inline(__always)

@@ -82,7 +82,6 @@ final class EventPart: InputPart {
     private var scratchCapacity = 1 << 14
     private var scratchCount = 0
     private var writeError: TierwatchError?
-    private var sink: UInt64 = 0
     private static let batchSize = 64
     /// The index of the all-tiers row of ``privacyByTier``.
     private static let allTiers = Tier.allCases.count
@@ -258,24 +257,25 @@ final class EventPart: InputPart {
     /// Does the per-subject work of the batch: the subject's id, its engagement flags and
     /// the consent check. Each of those is a read at random into a table larger than the
     /// caches; done one event at a time, between parsing rows, every read waits for memory
-    /// on its own. Over a batch, first a tight loop only touches what the events will read,
-    /// so the processor has many of those reads in flight at once, then the work finds them
-    /// in cache. Events are completed in input order.
+    /// on its own. Over a batch, first tight loops only prefetch what the events will read
+    /// (``prefetch(_:)``), so the processor has many of those reads in flight at once, then
+    /// the work finds them in cache. A read that needs another first (a subject's consent
+    /// points need where they start) is prefetched a loop later. Events are completed in
+    /// input order.
     private func flush() {
         guard !batch.isEmpty else { return }
         do {
             let scratch = UnsafeRawBufferPointer(start: scratch, count: scratchCount)
             func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: scratch[range]) }
-            var touched: UInt64 = 0
-            for pending in batch where !pending.subjectText.isEmpty { touched &+= subjectIDs.touch(bytes(pending.subjectText)) }
+            for pending in batch where !pending.subjectText.isEmpty { subjectIDs.touch(bytes(pending.subjectText)) }
             for index in batch.indices where !batch[index].subjectText.isEmpty {
                 batch[index].subject = subjectIDs.id(bytes(batch[index].subjectText))
             }
             for pending in batch where pending.subject >= 0 {
-                touched &+= engagement.touch(subject: pending.subject, campaign: pending.campaign)
-                touched &+= evaluator.touch(subject: pending.subject)
+                engagement.touch(subject: pending.subject, campaign: pending.campaign)
+                evaluator.touchStart(subject: pending.subject)
             }
-            sink &+= touched
+            for pending in batch where pending.subject >= 0 { evaluator.touch(subject: pending.subject) }
             // Taken out of `self` for the batch: in place, every event's access would retain
             // the arrays and check that they are uniquely referenced.
             var violations: [Violation] = []

@@ -78,12 +78,12 @@ package final class ByteInterner {
     @inline(__always)
     package var isSmall: Bool { hashes.count <= Self.linearLimit }
 
-    /// Reads the slot where `key` would be found, and nothing else: a batch touches the
+    /// Prefetches the slot where `key` would be found, and nothing else: a batch touches the
     /// slots of all its keys first, so that their cache misses overlap (see `EventPart`).
     @inline(__always)
-    package func touch(_ key: UnsafeRawBufferPointer) -> UInt64 {
-        guard hashes.count > Self.linearLimit else { return 0 }
-        return slots[2 * (Int(truncatingIfNeeded: Self.hash(key)) & mask)]
+    package func touch(_ key: UnsafeRawBufferPointer) {
+        guard hashes.count > Self.linearLimit else { return }
+        prefetch(slots + 2 * (Int(truncatingIfNeeded: Self.hash(key)) & mask))
     }
 
     /// Vocabularies (tiers, event types, purposes, categories) have a handful of values:
@@ -409,7 +409,7 @@ package final class PartInterner {
 
     /// See ``ByteInterner/touch(_:)``.
     @inline(__always)
-    package func touch(_ key: UnsafeRawBufferPointer) -> UInt64 { shared.touch(key) }
+    package func touch(_ key: UnsafeRawBufferPointer) { shared.touch(key) }
 
     /// The key of one of this part's ids.
     package func withBytes<R>(_ id: Int32, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
