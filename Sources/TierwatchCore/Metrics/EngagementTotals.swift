@@ -290,7 +290,7 @@ package final class PairFlags {
     @inline(__always)
     private func home(_ key: UInt64) -> Int { Int(truncatingIfNeeded: ByteInterner.mix(key) >> shift) }
 
-    /// The word in the first slot `(group, subject)` probes.
+    /// Prefetches the word in the first slot `(group, subject)` probes.
     @inline(__always)
     package func touch(group: Int, subject: Int32) {
         prefetch(words + home(Self.key(group: group, subject: subject)))
