@@ -15,12 +15,12 @@ let package = Package(
         .executable(name: "tierwatch", targets: ["tierwatch"]),
     ],
     targets: [
-        // System libraries: module.modulemap + shim.h only (CPrefetch links nothing).
+        // System libraries: module.modulemap + shim.h only (CIntrinsics links nothing).
         .systemLibrary(name: "CSQLite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
-        .systemLibrary(name: "CPrefetch"),
+        .systemLibrary(name: "CIntrinsics"),
 
         // Thin owners of the C handles: the only modules importing the C targets.
         .target(name: "SQLite", dependencies: ["CSQLite3"], swiftSettings: strictSettings),
@@ -28,11 +28,12 @@ let package = Package(
         .target(name: "Digests", dependencies: ["CCrypto"], swiftSettings: strictSettings),
         .target(name: "Gzip", dependencies: ["CZlib"], swiftSettings: strictSettings),
 
-        // The domain. Imports no library's C module; CPrefetch is one header with a compiler
-        // builtin (Support/Prefetch.swift), for the batch loops' cache misses.
+        // The domain. Imports no library's C module. CIntrinsics is one header with a compiler
+        // builtin and SSE2 intrinsics Swift lacks: prefetch for the batch loops' cache misses
+        // (Support/Prefetch.swift), byte masks for the CSV tokenizer (Ingest/CSVTokenizer.swift).
         .target(
             name: "TierwatchCore",
-            dependencies: ["SQLite", "HTTPTransport", "Digests", "Gzip", "CPrefetch"],
+            dependencies: ["SQLite", "HTTPTransport", "Digests", "Gzip", "CIntrinsics"],
             // The per-row loop mutates stored properties of a few final classes millions of
             // times; dynamic exclusivity checks cost ~20% of a run (measured with perf, see
             // README "Performance"). Static checks stay on.
