@@ -37,9 +37,10 @@ package struct ConsentHistory {
 
     private var points = LargeBuffer<Point>(zeroedCapacity: 0)
     package private(set) var pointCount = 0
-    /// `points[subjectStart[s]..<subjectStart[s + 1]]` are subject `s`'s points.
-    private var subjectStart: [Int32] = [0]
-
+    /// `points[subjectStart[s]..<subjectStart[s + 1]]` are subject `s`'s points, for
+    /// `s < subjects`.
+    private var subjectStart = LargeBuffer<Int32>(zeroedCapacity: 1)
+    private var subjects = 0
 
     /// The purpose id of a purpose no consent record names: no lookup ever finds a point.
     package static let unknownPurpose: Int32 = -1
@@ -49,49 +50,68 @@ package struct ConsentHistory {
         UInt64(UInt32(bitPattern: subject)) << 24 | UInt64(UInt32(bitPattern: purpose) & 0xFF_FFFF)
     }
 
-    /// Prefetches where `subject`'s points start (see `PolicyEvaluator.touch`): a batch
-    /// touches these first, then ``touch(subject:)`` reads them to prefetch the points.
-    @inline(__always)
-    package func touchStart(subject: Int32) {
-        let index = Int(subject)
-        guard index + 1 < subjectStart.count else { return }
-        subjectStart.withUnsafeBufferPointer { prefetch($0.baseAddress! + index) }
-    }
-
-    /// Prefetches the first and the last point of `subject`, and nothing else: a subject's
-    /// points span a few cache lines, and a lookup may read any of them.
-    @inline(__always)
-    package func touch(subject: Int32) {
-        let index = Int(subject)
-        guard index + 1 < subjectStart.count else { return }
-        let start = Int(subjectStart[index]), end = Int(subjectStart[index + 1])
-        guard start < end else { return }
-        prefetch(points.base + start)
-        prefetch(points.base + (end - 1))
-    }
+    /// The history's tables as plain pointers, valid while the history lives unchanged.
+    ///
+    /// The per-use loops read through this: reading the tables through the history, a
+    /// stored property of the evaluator, retained and released both tables on every call
+    /// (four atomic operations per use in the batch's touch loops alone).
+    package var lookup: Lookup { Lookup(subjectStart: subjectStart.base, subjects: subjects, points: points.base) }
 
     /// The state of (subject, purpose) at `instant`, and the point that decided it.
-    @inline(__always)
     package func state(subject: Int32, purpose: Int32, at instant: Int64) -> (ConsentState, Point?) {
-        let index = Int(subject)
-        guard index + 1 < subjectStart.count else { return (.none, nil) }
-        var start = Int(subjectStart[index])
-        let subjectEnd = Int(subjectStart[index + 1])
-        while start < subjectEnd && points[start].purpose != purpose { start += 1 }
-        var end = start
-        while end < subjectEnd && points[end].purpose == purpose { end += 1 }
-        // Find the last point with recordedAt <= instant.
-        var low = start, high = end
-        while low < high {
-            let middle = (low + high) >> 1
-            if points[middle].recordedAt <= instant { low = middle + 1 } else { high = middle }
+        lookup.state(subject: subject, purpose: purpose, at: instant)
+    }
+
+    /// See ``lookup``.
+    package struct Lookup {
+        fileprivate let subjectStart: UnsafePointer<Int32>
+        fileprivate let subjects: Int
+        fileprivate let points: UnsafePointer<Point>
+
+        /// Prefetches where `subject`'s points start (see `PolicyEvaluator.touch`): a batch
+        /// touches these first, then ``touch(subject:)`` reads them to prefetch the points.
+        @inline(__always)
+        package func touchStart(subject: Int32) {
+            let index = Int(subject)
+            guard index < subjects else { return }
+            prefetch(subjectStart + index)
         }
-        guard low > start else { return (.none, nil) }
-        let point = points[low - 1]
-        switch point.status {
-        case .withdrawn: return (.withdrawn, point)
-        case .denied: return (.denied, point)
-        case .granted: return (point.expiresAt <= instant ? .expired : .granted, point)
+
+        /// Prefetches the first and the last point of `subject`, and nothing else: a subject's
+        /// points span a few cache lines, and a lookup may read any of them.
+        @inline(__always)
+        package func touch(subject: Int32) {
+            let index = Int(subject)
+            guard index < subjects else { return }
+            let start = Int(subjectStart[index]), end = Int(subjectStart[index + 1])
+            guard start < end else { return }
+            prefetch(points + start)
+            prefetch(points + (end - 1))
+        }
+
+        /// The state of (subject, purpose) at `instant`, and the point that decided it.
+        @inline(__always)
+        package func state(subject: Int32, purpose: Int32, at instant: Int64) -> (ConsentState, Point?) {
+            let index = Int(subject)
+            guard index < subjects else { return (.none, nil) }
+            var start = Int(subjectStart[index])
+            let subjectEnd = Int(subjectStart[index + 1])
+            while start < subjectEnd && points[start].purpose != purpose { start += 1 }
+            var end = start
+            while end < subjectEnd && points[end].purpose == purpose { end += 1 }
+            // Find the last point with recordedAt <= instant.
+            var low = start, high = end
+            while low < high {
+                let middle = (low + high) >> 1
+                if points[middle].recordedAt <= instant { low = middle + 1 } else { high = middle }
+            }
+            guard low > start else { return (.none, nil) }
+            let point = points[low - 1]
+            switch point.status {
+            case .withdrawn: return (.withdrawn, point)
+            case .denied: return (.denied, point)
+            case .granted: return (point.expiresAt <= instant ? .expired : .granted, point)
+            }
         }
     }
 
@@ -249,15 +269,22 @@ package struct ConsentHistory {
                 }
             }
             // Move every range's points down behind the ones before it.
+            let subjectStart = LargeBuffer<Int32>(zeroedCapacity: subjects + 1)
+            var subject = 0
             for piece in made.indices {
                 let offset = history.pointCount
                 let from = Int(start[bounds[piece]])
                 if from != offset { memmove(points.base + offset, points.base + from, made[piece].points * MemoryLayout<Point>.stride) }
-                history.subjectStart.removeLast()
-                history.subjectStart += made[piece].starts.lazy.map { $0 + Int32(offset) }
+                for pieceStart in made[piece].starts {
+                    subjectStart[subject] = pieceStart + Int32(offset)
+                    subject += 1
+                }
                 history.pointCount += made[piece].points
-                history.subjectStart.append(Int32(history.pointCount))
             }
+            precondition(subject == subjects, "every subject has a start")
+            subjectStart[subjects] = Int32(history.pointCount)
+            history.subjectStart = subjectStart
+            history.subjects = subjects
             history.points = points
             entries = []
             return history

@@ -38,7 +38,9 @@ package final class PolicyEvaluator {
     private let profilingPurpose: Int32
     private let profilingTiers: UInt8
     private let exemptTiers: UInt8
-    package var history = ConsentHistory()
+    package var history = ConsentHistory() { didSet { consent = history.lookup } }
+    /// `history`'s tables, read per use without retaining them (see ``ConsentHistory/lookup``).
+    private var consent: ConsentHistory.Lookup
     /// Earliest erasure request per subject.
     package var erasures = UInt64Map<Int64>(capacity: 64, empty: .max)
     /// Earliest fulfilment of an erasure per subject (DSR exports only).
@@ -56,6 +58,7 @@ package final class PolicyEvaluator {
         profilingPurpose = purposes.intern(policy.profilingPurpose)
         profilingTiers = policy.profilingTiers.reduce(0) { $0 | UInt8(1) << UInt8($1) }
         exemptTiers = policy.exemptTiers.reduce(0) { $0 | UInt8(1) << UInt8($1) }
+        consent = history.lookup
         refreshCategories()
     }
 
@@ -72,6 +75,7 @@ package final class PolicyEvaluator {
         profilingTiers = template.profilingTiers
         exemptTiers = template.exemptTiers
         history = template.history
+        consent = history.lookup
         erasures = template.erasures
         fulfilments = template.fulfilments
         erasedSubjects = template.erasedSubjects
@@ -122,11 +126,11 @@ package final class PolicyEvaluator {
     /// subjects before ``touch(subject:)``, which reads that start (to overlap the cache
     /// misses of a batch, two steps deep).
     @inline(__always)
-    package func touchStart(subject: Int32) { history.touchStart(subject: subject) }
+    package func touchStart(subject: Int32) { consent.touchStart(subject: subject) }
 
     /// Prefetches the consent points a use of `subject` will look at, and nothing else.
     @inline(__always)
-    package func touch(subject: Int32) { history.touch(subject: subject) }
+    package func touch(subject: Int32) { consent.touch(subject: subject) }
 
     /// Checks one use; appends its violations (in rule order) to `violations` and returns
     /// whether the use was under a consent requirement (a "checked" use).
@@ -144,7 +148,7 @@ package final class PolicyEvaluator {
         var purposeState: (ConsentState, ConsentHistory.Point?)?
         func statePurpose() -> (ConsentState, ConsentHistory.Point?) {
             if let purposeState { return purposeState }
-            let state = history.state(subject: use.subject, purpose: use.purpose, at: use.instant)
+            let state = consent.state(subject: use.subject, purpose: use.purpose, at: use.instant)
             purposeState = state
             return state
         }
@@ -161,7 +165,7 @@ package final class PolicyEvaluator {
                 }
             if let broken { violations.append(Violation(rule: broken, state: state, point: point, categories: [])) }
             if profilingTiers & tierBit != 0 && use.purpose != profilingPurpose {
-                let (profiling, profilingPoint) = history.state(subject: use.subject, purpose: profilingPurpose, at: use.instant)
+                let (profiling, profilingPoint) = consent.state(subject: use.subject, purpose: profilingPurpose, at: use.instant)
                 if profiling != .granted {
                     violations.append(
                         Violation(rule: .profilingWithoutConsent, state: profiling, point: profilingPoint, categories: []))
@@ -175,31 +179,29 @@ package final class PolicyEvaluator {
                 violations.append(Violation(rule: .optedOut, state: state, point: point, categories: []))
             }
         }
-        if sensitiveJurisdictions[use.jurisdiction] {
-            var found: [Int32] = []
-            for category in use.categories where sensitive[Int(category)] { found.append(category) }
-            if !found.isEmpty {
-                checked = true
-                // The use's purpose must be granted, and so must every category gate that was
-                // recorded (a category without a gate record relies on the purpose alone).
-                var (state, point) = statePurpose()
-                if state == .granted {
-                    for category in found {
-                        let gate = history.state(subject: use.subject, purpose: gatePurpose[Int(category)], at: use.instant)
-                        if gate.0 != .none && gate.0 != .granted {
-                            (state, point) = gate
-                            break
-                        }
+        // The category lists are made only when they have an item: an empty array made and
+        // dropped per use was a release call per use, twice.
+        if sensitiveJurisdictions[use.jurisdiction] && use.categories.contains(where: { sensitive[Int($0)] }) {
+            let found = use.categories.filter { sensitive[Int($0)] }
+            checked = true
+            // The use's purpose must be granted, and so must every category gate that was
+            // recorded (a category without a gate record relies on the purpose alone).
+            var (state, point) = statePurpose()
+            if state == .granted {
+                for category in found {
+                    let gate = consent.state(subject: use.subject, purpose: gatePurpose[Int(category)], at: use.instant)
+                    if gate.0 != .none && gate.0 != .granted {
+                        (state, point) = gate
+                        break
                     }
                 }
-                if state != .granted {
-                    violations.append(Violation(rule: .sensitiveWithoutConsent, state: state, point: point, categories: found))
-                }
+            }
+            if state != .granted {
+                violations.append(Violation(rule: .sensitiveWithoutConsent, state: state, point: point, categories: found))
             }
         }
-        var notAllowed: [Int32] = []
-        for category in use.categories where allowedTiers[Int(category)] & tierBit == 0 { notAllowed.append(category) }
-        if !notAllowed.isEmpty {
+        if use.categories.contains(where: { allowedTiers[Int($0)] & tierBit == 0 }) {
+            let notAllowed = use.categories.filter { allowedTiers[Int($0)] & tierBit == 0 }
             violations.append(Violation(rule: .categoryNotAllowed, state: nil, point: nil, categories: notAllowed))
         }
         // Data in use again after its erasure was done: the list it came from was re-imported.

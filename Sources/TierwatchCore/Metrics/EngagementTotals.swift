@@ -22,7 +22,7 @@ package struct EngagementTotals: Sendable, Codable {
 
     package init() {}
 
-    /// Adds another group's event counts (distinct counts are folded later, from flags).
+    /// Adds another group's event counts (distinct counts are added apart: see `addDisjoint`).
     package mutating func add(_ other: EngagementTotals) {
         delivered += other.delivered
         opens += other.opens
@@ -33,16 +33,20 @@ package struct EngagementTotals: Sendable, Codable {
         holdouts += other.holdouts
     }
 
-    @inline(__always)
-    package mutating func count(_ type: EventType) {
+    /// Adds the event counts at `counts`, one per ``EventType`` by raw value.
+    package mutating func add(counts: UnsafePointer<Int64>) {
+        for type in EventType.allCases { add(counts[type.rawValue], of: type) }
+    }
+
+    private mutating func add(_ count: Int64, of type: EventType) {
         switch type {
-        case .delivered: delivered += 1
-        case .open: opens += 1
-        case .click: clicks += 1
-        case .conversion: conversions += 1
-        case .bounce: bounces += 1
-        case .unsubscribe: unsubscribes += 1
-        case .holdout: holdouts += 1
+        case .delivered: delivered += count
+        case .open: opens += count
+        case .click: clicks += count
+        case .conversion: conversions += count
+        case .bounce: bounces += count
+        case .unsubscribe: unsubscribes += count
+        case .holdout: holdouts += count
         }
     }
 }
@@ -78,7 +82,23 @@ package final class EngagementAccumulator {
     package static let firstCampaignGroup = allGroup + 1
     private static let denseGroups = firstCampaignGroup
 
-    package private(set) var groups: [EngagementTotals]
+    /// Every group's totals: its event counts, and once ``finish(threads:)`` has run, its
+    /// distinct counts and revenue.
+    package var groups: [EngagementTotals] {
+        (0..<groupCount).map { group in
+            var totals = group < finished.count ? finished[group] : EngagementTotals()
+            totals.add(counts: eventCounts.base + Self.countIndex(group: group, type: EventType.allCases[0]))
+            return totals
+        }
+    }
+    /// Groups 0..<groupCount have been seen (tiers and all always are).
+    private var groupCount = firstCampaignGroup
+    /// Events per (group, type), at ``countIndex(group:type:)``. Plain storage: counting into
+    /// an array of `EngagementTotals`, a stored property, checked that the array is uniquely
+    /// referenced three times per event.
+    private let eventCounts = LargeBuffer<Int64>(zeroedCapacity: 1 << 10)
+    /// The distinct counts and revenue per group, made by ``finish(threads:)``.
+    private var finished: [EngagementTotals] = []
     /// Revenue per (group, currency), kept apart so `EngagementTotals` updates in the hot
     /// loop copy no dictionary.
     private var revenue: [UInt64: Int64] = [:]
@@ -96,7 +116,6 @@ package final class EngagementAccumulator {
     ///   otherwise go into two tables, its own and the run's, each a cache miss per event and
     ///   memory that grows. The pairs are nearly all distinct within a part.
     package init(logsCampaignPairs: Bool = false) {
-        groups = Array(repeating: EngagementTotals(), count: Self.firstCampaignGroup)
         campaignLog = PairLog(capacity: logsCampaignPairs ? 1 << 16 : 0)
         self.logsCampaignPairs = logsCampaignPairs
     }
@@ -107,10 +126,8 @@ package final class EngagementAccumulator {
     /// Counts one event in `group`.
     @inline(__always)
     package func add(group: Int, type: EventType, subject: Int32, currency: Int32, revenue: Int64) {
-        if group >= groups.count {
-            groups.append(contentsOf: repeatElement(EngagementTotals(), count: group - groups.count + 1))
-        }
-        groups[group].count(type)
+        if group >= groupCount { see(group) }
+        eventCounts[Self.countIndex(group: group, type: type)] += 1
         if type == .conversion && currency >= 0 {
             self.revenue[UInt64(group) << 32 | UInt64(UInt32(bitPattern: currency)), default: 0] += revenue
         }
@@ -126,6 +143,15 @@ package final class EngagementAccumulator {
         } else {
             campaignFlags.insert(group: group, subject: subject, bits: bit)
         }
+    }
+
+    /// Eight counters per group, one per event type (seven) by raw value.
+    @inline(__always)
+    private static func countIndex(group: Int, type: EventType) -> Int { group << 3 | type.rawValue }
+
+    private func see(_ group: Int) {
+        groupCount = group + 1
+        if groupCount << 3 > eventCounts.capacity { eventCounts.grow(to: max(groupCount << 3, 2 * eventCounts.capacity)) }
     }
 
     /// Prefetches the flags an event of `subject` in `campaign` will update, and nothing else (to
@@ -147,12 +173,12 @@ package final class EngagementAccumulator {
         func group(_ index: Int) -> Int {
             index < Self.firstCampaignGroup ? index : Self.group(campaign: campaign(Int32(index - Self.firstCampaignGroup)))
         }
-        for (index, totals) in part.groups.enumerated() {
+        for index in 0..<part.groupCount {
             let target = group(index)
-            if target >= groups.count {
-                groups.append(contentsOf: repeatElement(EngagementTotals(), count: target - groups.count + 1))
+            if target >= groupCount { see(target) }
+            for type in EventType.allCases {
+                eventCounts[Self.countIndex(group: target, type: type)] += part.eventCounts[Self.countIndex(group: index, type: type)]
             }
-            groups[target].add(totals)
         }
         for (key, micros) in part.revenue {
             let target = UInt64(group(Int(key >> 32))) << 32 | UInt64(UInt32(bitPattern: currency(Int32(truncatingIfNeeded: key & 0xFFFF_FFFF))))
@@ -185,7 +211,8 @@ package final class EngagementAccumulator {
         campaignLog.drain { campaignFlags.absorb(words: $0) { ($0, $1) } }
         let slices = max(1, threads)
         var counts = [[DistinctCounts]](repeating: [], count: slices)
-        let groupCount = groups.count
+        let groupCount = groupCount
+        finished = Array(repeating: EngagementTotals(), count: groupCount)
         counts.withUnsafeMutableBufferPointer { counts in
             Parallel.run(slices) { slice in
                 var local = [DistinctCounts](repeating: DistinctCounts(), count: groupCount)
@@ -203,9 +230,9 @@ package final class EngagementAccumulator {
             }
         }
         for local in counts {
-            for (group, distinct) in local.enumerated() { distinct.add(to: &groups[group]) }
+            for (group, distinct) in local.enumerated() { distinct.add(to: &finished[group]) }
         }
-        for (key, micros) in revenue { groups[Int(key >> 32)].revenue[Int32(truncatingIfNeeded: key & 0xFFFF_FFFF)] = micros }
+        for (key, micros) in revenue { finished[Int(key >> 32)].revenue[Int32(truncatingIfNeeded: key & 0xFFFF_FFFF)] = micros }
     }
 
     /// The distinct counts of one group, from its subjects' flags.

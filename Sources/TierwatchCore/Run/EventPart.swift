@@ -181,8 +181,12 @@ final class EventPart: InputPart {
             campaignSeen.append(position)
             campaignNameSeen.append(.max)
         }
-        campaignTiers[Int(campaign)] |= UInt8(1) << UInt8(tier.rawValue)
-        if campaignNames[Int(campaign)] == nil {
+        // Read before written, and the name's presence told by when it was seen: writing the
+        // array checked its uniqueness, and reading the optional name retained and released
+        // it, per event.
+        let tierBit = UInt8(1) << UInt8(tier.rawValue)
+        if campaignTiers[Int(campaign)] & tierBit == 0 { campaignTiers[Int(campaign)] |= tierBit }
+        if campaignNameSeen[Int(campaign)] == .max {
             let name = binding.value(E.campaignName, record)
             if name.count > 0 {
                 campaignNames[Int(campaign)] = text(name)
