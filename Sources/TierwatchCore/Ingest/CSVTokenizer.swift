@@ -10,7 +10,18 @@ package struct CSVField: Sendable {
 package struct CSVProblem: Sendable, Equatable {
     /// 1-based field number where the problem was found.
     package var field: Int
-    package var reason: String
+    /// A constant: a record's problem, nil for nearly every record, then holds no string
+    /// that every record would release (a call per record).
+    private var why: StaticString
+
+    package init(field: Int, reason: StaticString) {
+        self.field = field
+        why = reason
+    }
+
+    package var reason: String { why.description }
+
+    package static func == (a: CSVProblem, b: CSVProblem) -> Bool { a.field == b.field && a.reason == b.reason }
 }
 
 /// A complete record handed to the caller; valid only during the callback.
@@ -234,7 +245,7 @@ package final class CSVTokenizer {
         let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
 
         /// Records the first problem of the record; `field` is 1-based.
-        func note(_ reason: String, field: Int) {
+        func note(_ reason: StaticString, field: Int) {
             if problem == nil { problem = CSVProblem(field: field, reason: reason) }
         }
 

@@ -53,7 +53,10 @@ final class ConsentPart: InputPart {
 
     @inline(__always)
     private func subjectID(_ bytes: UnsafeRawBufferPointer) -> Int32 {
-        lastSubject.value(for: bytes) { subjectIDs.id($0) }!
+        if let cached = lastSubject.cached(bytes) { return cached }
+        let id = subjectIDs.id(bytes)
+        lastSubject.remember(bytes, id)
+        return id
     }
 
     func decode(_ record: CSVRecord, _ binding: ColumnBinding) throws(RowProblem) -> Int64? {

@@ -174,7 +174,13 @@ final class EventPart: InputPart {
         guard occurredAt >= period.start && occurredAt < period.end else { return occurredAt }
 
         let position = currentFile << 40 | Int64(record.line)
-        let campaign = lastCampaign.value(for: campaignBytes) { campaignIDs.id($0) }!
+        let campaign: Int32
+        if let cached = lastCampaign.cached(campaignBytes) {
+            campaign = cached
+        } else {
+            campaign = campaignIDs.id(campaignBytes)
+            lastCampaign.remember(campaignBytes, campaign)
+        }
         while Int(campaign) >= campaignNames.count {
             campaignNames.append(nil)
             campaignTiers.append(0)
@@ -311,7 +317,7 @@ final class EventPart: InputPart {
 
         // Consent cross-check: every event with a subject is a use.
         guard subject >= 0 else { return }
-        violations.removeAll(keepingCapacity: true)
+        if !violations.isEmpty { violations.removeAll(keepingCapacity: true) }  // no uniqueness check per use
         let checked = evaluator.check(
             Use(
                 subject: subject, purpose: event.purpose, tier: tier, jurisdiction: jurisdiction, instant: event.occurredAt,
@@ -347,7 +353,10 @@ final class EventPart: InputPart {
     /// The category ids of a `data_categories` value, as a range of `categorySetItems`.
     private func categoryList(_ list: UnsafeRawBufferPointer, _ binding: ColumnBinding) -> Range<Int> {
         // Only a cached set's range stays valid past the batch, so only those are remembered.
-        if let range = lastCategorySet.value(for: list, { cachedCategoryList($0, binding) }) { return range }
+        if let range = lastCategorySet.cached(list) { return range }
+        let cached = cachedCategoryList(list, binding)
+        lastCategorySet.remember(list, cached)
+        if let range = cached { return range }
         let start = categorySetItems.count
         if uncachedStart == nil { uncachedStart = start }
         appendCategories(list, binding)

@@ -29,18 +29,36 @@ package final class LastKey<Value> {
     /// result is not kept: `make` runs again for the same key.
     @inline(__always)
     package func value(for bytes: UnsafeRawBufferPointer, _ make: (UnsafeRawBufferPointer) -> Value?) -> Value? {
-        if bypass > 0 {
-            bypass -= 1
-            return make(bytes)
-        }
+        if let value = cached(bytes) { return value }
+        let made = make(bytes)
+        remember(bytes, made)
+        return made
+    }
+
+    /// The last key's value when `bytes` equal that key; nil otherwise, and then the caller
+    /// looks `bytes` up and passes the result to ``remember(_:_:)``.
+    ///
+    /// The same as ``value(for:_:)`` without a closure: a closure that captures a table
+    /// retains it on every call and releases it inside (a pair per row, measured).
+    @inline(__always)
+    package func cached(_ bytes: UnsafeRawBufferPointer) -> Value? {
+        guard bypass == 0 else { return nil }
         let key = ByteInterner.ShortKey(bytes)
         if key == short && (bytes.count <= 16 || memcmp(storage, bytes.baseAddress!, bytes.count) == 0), let value {
             misses = 0
             return value
         }
-        let made = make(bytes)
-        missed(bytes, key, made)
-        return made
+        return nil
+    }
+
+    /// What the table gave for `bytes`, after ``cached(_:)`` gave nil.
+    @inline(__always)
+    package func remember(_ bytes: UnsafeRawBufferPointer, _ made: Value?) {
+        guard bypass == 0 else {
+            bypass -= 1
+            return
+        }
+        missed(bytes, ByteInterner.ShortKey(bytes), made)
     }
 
     private func missed(_ bytes: UnsafeRawBufferPointer, _ key: ByteInterner.ShortKey, _ made: Value?) {
