@@ -86,6 +86,8 @@ final class EventPart: InputPart {
     private var scratchCount = 0
     private var writeError: TierwatchError?
     private static let batchSize = 64
+    /// A batch's subject not in the shared table, until the part's own gives its id.
+    private static let unresolved: Int32 = -2
     /// The index of the all-tiers row of ``privacyByTier``.
     private static let allTiers = Tier.allCases.count
     private let shard: ShardSpec?
@@ -233,6 +235,7 @@ final class EventPart: InputPart {
         var occurredAt: Int64
         var categories: Range<Int>
         var subject: Int32 = -1
+        var subjectHash: UInt64 = 0
         var position: Int64 = 0
         var purpose: Int32 = ConsentHistory.unknownPurpose
         var subjectText = 0..<0
@@ -282,9 +285,25 @@ final class EventPart: InputPart {
         do {
             let scratch = UnsafeRawBufferPointer(start: scratch, count: scratchCount)
             func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: scratch[range]) }
-            for pending in batch where !pending.subjectText.isEmpty { subjectIDs.touch(bytes(pending.subjectText)) }
+            // The subject's id, in three loops: a subject the shared table (the consents')
+            // lacks is looked up in the part's own table only once the batch's prefetches of
+            // those slots are all in flight. Ids are given in input order, as one by one.
             for index in batch.indices where !batch[index].subjectText.isEmpty {
-                batch[index].subject = subjectIDs.id(bytes(batch[index].subjectText))
+                let hash = ByteInterner.hash(bytes(batch[index].subjectText))
+                batch[index].subjectHash = hash
+                subjectIDs.touchShared(hash: hash)
+            }
+            for index in batch.indices where !batch[index].subjectText.isEmpty {
+                let pending = batch[index]
+                if let id = subjectIDs.sharedID(bytes(pending.subjectText), hash: pending.subjectHash) {
+                    batch[index].subject = id
+                } else {
+                    batch[index].subject = Self.unresolved
+                    subjectIDs.touchAdded(hash: pending.subjectHash)
+                }
+            }
+            for index in batch.indices where batch[index].subject == Self.unresolved {
+                batch[index].subject = subjectIDs.addedID(bytes(batch[index].subjectText), hash: batch[index].subjectHash)
             }
             for pending in batch where pending.subject >= 0 {
                 engagement.touch(subject: pending.subject, campaign: pending.campaign)

@@ -81,9 +81,13 @@ package final class ByteInterner {
     /// Prefetches the slot where `key` would be found, and nothing else: a batch touches the
     /// slots of all its keys first, so that their cache misses overlap (see `EventPart`).
     @inline(__always)
-    package func touch(_ key: UnsafeRawBufferPointer) {
+    package func touch(_ key: UnsafeRawBufferPointer) { touch(hash: Self.hash(key)) }
+
+    /// ``touch(_:)`` with the key's ``hash(_:)`` already known.
+    @inline(__always)
+    package func touch(hash: UInt64) {
         guard hashes.count > Self.linearLimit else { return }
-        prefetch(slots + 2 * (Int(truncatingIfNeeded: Self.hash(key)) & mask))
+        prefetch(slots + 2 * (Int(truncatingIfNeeded: hash) & mask))
     }
 
     /// Vocabularies (tiers, event types, purposes, categories) have a handful of values:
@@ -407,9 +411,24 @@ package final class PartInterner {
         return shared.lookup(key, hash: hash) ?? known + added.intern(key, hash: hash)
     }
 
-    /// See ``ByteInterner/touch(_:)``.
+    /// ``id(_:)`` in steps, for a batch of keys with their ``ByteInterner/hash(_:)``:
+    /// ``touchShared(hash:)`` each, then ``sharedID(_:hash:)``, which gives nil for a key the
+    /// shared table lacks; for those ``touchAdded(hash:)``, then ``addedID(_:hash:)`` in
+    /// the order ``id(_:)`` would have met them. The misses on each table then overlap.
     @inline(__always)
-    package func touch(_ key: UnsafeRawBufferPointer) { shared.touch(key) }
+    package func touchShared(hash: UInt64) { shared.touch(hash: hash) }
+
+    /// See ``touchShared(hash:)``.
+    @inline(__always)
+    package func sharedID(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Int32? { shared.lookup(key, hash: hash) }
+
+    /// See ``touchShared(hash:)``.
+    @inline(__always)
+    package func touchAdded(hash: UInt64) { added.touch(hash: hash) }
+
+    /// See ``touchShared(hash:)``: the id of a key that ``sharedID(_:hash:)`` did not find.
+    @inline(__always)
+    package func addedID(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Int32 { known + added.intern(key, hash: hash) }
 
     /// The key of one of this part's ids.
     package func withBytes<R>(_ id: Int32, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
