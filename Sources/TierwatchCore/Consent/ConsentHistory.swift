@@ -77,16 +77,24 @@ package struct ConsentHistory {
             prefetch(subjectStart + index)
         }
 
-        /// Prefetches the first and the last point of `subject`, and nothing else: a subject's
-        /// points span a few cache lines, and a lookup may read any of them.
+        /// Prefetches the cache lines of `subject`'s points (up to eight, and the last): a
+        /// lookup may read any of them. Prefetching only the first and the last point, the
+        /// lines between them missed (10M week: 4.46 s against 4.36 s, 9 runs by turns).
         @inline(__always)
         package func touch(subject: Int32) {
             let index = Int(subject)
             guard index < subjects else { return }
             let start = Int(subjectStart[index]), end = Int(subjectStart[index + 1])
             guard start < end else { return }
-            prefetch(points + start)
-            prefetch(points + (end - 1))
+            var line = UnsafeRawPointer(points + start)
+            let last = UnsafeRawPointer(points + (end - 1)) + (MemoryLayout<Point>.stride - 1)
+            var lines = 0
+            while line <= last && lines < 8 {
+                prefetch(line)
+                line += 64
+                lines += 1
+            }
+            prefetch(last)
         }
 
         /// The state of (subject, purpose) at `instant`, and the point that decided it.
