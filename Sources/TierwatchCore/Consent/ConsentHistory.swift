@@ -62,7 +62,8 @@ package struct ConsentHistory {
         lookup.state(subject: subject, purpose: purpose, at: instant)
     }
 
-    /// See ``lookup``.
+    /// See ``lookup``. Its subject checks are unsigned, so a negative subject is out of
+    /// range too (the pointers have no bounds checks of their own).
     package struct Lookup {
         fileprivate let subjectStart: UnsafePointer<Int32>
         fileprivate let subjects: Int
@@ -73,7 +74,7 @@ package struct ConsentHistory {
         @inline(__always)
         package func touchStart(subject: Int32) {
             let index = Int(subject)
-            guard index < subjects else { return }
+            guard UInt(bitPattern: index) < UInt(subjects) else { return }
             prefetch(subjectStart + index)
         }
 
@@ -83,7 +84,7 @@ package struct ConsentHistory {
         @inline(__always)
         package func touch(subject: Int32) {
             let index = Int(subject)
-            guard index < subjects else { return }
+            guard UInt(bitPattern: index) < UInt(subjects) else { return }
             let start = Int(subjectStart[index]), end = Int(subjectStart[index + 1])
             guard start < end else { return }
             var line = UnsafeRawPointer(points + start)
@@ -101,7 +102,7 @@ package struct ConsentHistory {
         @inline(__always)
         package func state(subject: Int32, purpose: Int32, at instant: Int64) -> (ConsentState, Point?) {
             let index = Int(subject)
-            guard index < subjects else { return (.none, nil) }
+            guard UInt(bitPattern: index) < UInt(subjects) else { return (.none, nil) }
             var start = Int(subjectStart[index])
             let subjectEnd = Int(subjectStart[index + 1])
             while start < subjectEnd && points[start].purpose != purpose { start += 1 }

@@ -191,8 +191,9 @@ package final class CSVTokenizer {
             }
             var problem = scan.problem
             // The record's bytes as read are valid UTF-8 exactly when every field is (fields
-            // are bounded by ASCII separators, which no multi-byte character contains), so
-            // most records need one check; only an invalid one is searched for its field.
+            // are bounded by ASCII separators, which no multi-byte character contains). A
+            // record within the block's ASCII stretch needs no check of its own; any other
+            // is checked whole, and only an invalid one is searched for its field.
             let record = UnsafeRawPointer(buffer) + recordStart, recordLength = scan.next - recordStart
             var valid = problem != nil || scan.next <= asciiEnd
             if !valid {
