@@ -5,8 +5,8 @@ package struct Violation: Sendable {
     package var state: ConsentState?
     /// The point that decided that state, for evidence.
     package var point: ConsentHistory.Point?
-    /// Categories involved (sensitive or not allowed), as category ids.
-    package var categories: [Int32]
+    // The categories involved are not kept here: ``PolicyEvaluator/involves(_:in:tier:)``
+    // tells them from the use's. An array here made every copy of a violation retain it.
 }
 
 /// A use of personal data to check.
@@ -140,7 +140,7 @@ package final class PolicyEvaluator {
         let word = Int(use.subject) >> 6
         let mayBeErased = word < erasedSubjects.count && erasedSubjects[word] & (1 << UInt64(use.subject & 63)) != 0
         if mayBeErased, let erased = erasure(of: use.subject), erased <= use.instant {
-            violations.append(Violation(rule: .afterErasure, state: nil, point: nil, categories: []))
+            violations.append(Violation(rule: .afterErasure, state: nil, point: nil))
         }
         let regime = regimes[use.jurisdiction]
         let tierBit = UInt8(1) << UInt8(use.tier.rawValue)
@@ -163,12 +163,12 @@ package final class PolicyEvaluator {
                 case .expired: .consentExpired
                 case .granted: nil
                 }
-            if let broken { violations.append(Violation(rule: broken, state: state, point: point, categories: [])) }
+            if let broken { violations.append(Violation(rule: broken, state: state, point: point)) }
             if profilingTiers & tierBit != 0 && use.purpose != profilingPurpose {
                 let (profiling, profilingPoint) = consent.state(subject: use.subject, purpose: profilingPurpose, at: use.instant)
                 if profiling != .granted {
                     violations.append(
-                        Violation(rule: .profilingWithoutConsent, state: profiling, point: profilingPoint, categories: []))
+                        Violation(rule: .profilingWithoutConsent, state: profiling, point: profilingPoint))
                 }
             }
         }
@@ -176,19 +176,16 @@ package final class PolicyEvaluator {
             checked = true
             let (state, point) = statePurpose()
             if state == .denied || state == .withdrawn {
-                violations.append(Violation(rule: .optedOut, state: state, point: point, categories: []))
+                violations.append(Violation(rule: .optedOut, state: state, point: point))
             }
         }
-        // The category lists are made only when they have an item: an empty array made and
-        // dropped per use was a release call per use, twice.
         if sensitiveJurisdictions[use.jurisdiction] && use.categories.contains(where: { sensitive[Int($0)] }) {
-            let found = use.categories.filter { sensitive[Int($0)] }
             checked = true
             // The use's purpose must be granted, and so must every category gate that was
             // recorded (a category without a gate record relies on the purpose alone).
             var (state, point) = statePurpose()
             if state == .granted {
-                for category in found {
+                for category in use.categories where sensitive[Int(category)] {
                     let gate = consent.state(subject: use.subject, purpose: gatePurpose[Int(category)], at: use.instant)
                     if gate.0 != .none && gate.0 != .granted {
                         (state, point) = gate
@@ -197,17 +194,29 @@ package final class PolicyEvaluator {
                 }
             }
             if state != .granted {
-                violations.append(Violation(rule: .sensitiveWithoutConsent, state: state, point: point, categories: found))
+                violations.append(Violation(rule: .sensitiveWithoutConsent, state: state, point: point))
             }
         }
         if use.categories.contains(where: { allowedTiers[Int($0)] & tierBit == 0 }) {
-            let notAllowed = use.categories.filter { allowedTiers[Int($0)] & tierBit == 0 }
-            violations.append(Violation(rule: .categoryNotAllowed, state: nil, point: nil, categories: notAllowed))
+            violations.append(Violation(rule: .categoryNotAllowed, state: nil, point: nil))
         }
         // Data in use again after its erasure was done: the list it came from was re-imported.
         if mayBeErased && fulfilments.count > 0, let fulfilled = fulfilment(of: use.subject), fulfilled <= use.instant {
-            violations.append(Violation(rule: .resurrection, state: nil, point: nil, categories: []))
+            violations.append(Violation(rule: .resurrection, state: nil, point: nil))
         }
         return checked
+    }
+
+    /// Whether a violation of `rule` by a use in `tier` names `category`, one of the use's:
+    /// for ``ConsentRule/sensitiveWithoutConsent`` its sensitive categories, for
+    /// ``ConsentRule/categoryNotAllowed`` those the tier may not use, for other rules none
+    /// (what ``check(_:into:)`` looked at).
+    @inline(__always)
+    package func involves(_ category: Int32, in rule: ConsentRule, tier: Tier) -> Bool {
+        switch rule {
+        case .sensitiveWithoutConsent: sensitive[Int(category)]
+        case .categoryNotAllowed: allowedTiers[Int(category)] & UInt8(1) << UInt8(tier.rawValue) == 0
+        default: false
+        }
     }
 }

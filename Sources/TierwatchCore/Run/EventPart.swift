@@ -358,7 +358,7 @@ final class EventPart: InputPart {
         }
         for violation in violations where writeError == nil {
             let purpose = bytes(event.purposeText)
-            detail(violation, purpose: purpose, subject: subject, tier: tier)
+            detail(violation, purpose: purpose, subject: subject, tier: tier, categories: UnsafeBufferPointer(rebasing: items[event.categories]))
             do throws(TierwatchError) {
                 var entry = ViolationEntry(
                     eventID: bytes(event.eventIDText), occurredAt: event.occurredAt, rule: violation.rule, tier: tier,
@@ -416,7 +416,9 @@ final class EventPart: InputPart {
 
     /// Writes into `detailBytes` a plain-language account of why a violation was raised,
     /// with its evidence.
-    private func detail(_ violation: Violation, purpose: UnsafeRawBufferPointer, subject: Int32, tier: Tier) {
+    private func detail(
+        _ violation: Violation, purpose: UnsafeRawBufferPointer, subject: Int32, tier: Tier, categories useCategories: UnsafeBufferPointer<Int32>
+    ) {
         detailBytes.count = 0
         var day = detailDay
         defer { detailDay = day }
@@ -427,8 +429,10 @@ final class EventPart: InputPart {
             detailBytes.append(upTo: CivilCalendar.maximumUTCLength) { CivilCalendar.writeUTC(instant, to: $0, day: &day) }
         }
         func addCategories() {
-            for (index, category) in violation.categories.enumerated() {
-                if index > 0 { add(";") }
+            var first = true
+            for category in useCategories where evaluator.involves(category, in: violation.rule, tier: tier) {
+                if !first { add(";") }
+                first = false
                 categories.withBytes(category) { add(bytes: $0) }
             }
         }
