@@ -20,17 +20,10 @@ package struct PrivacyTotals: Sendable, Codable {
         violations += other.violations
         for rule in byRule.indices { byRule[rule] += other.byRule[rule] }
     }
-
-    /// Adds one use that broke at least one rule (plain uses are counted by ``UseCounts``).
-    package mutating func addViolating(checked: Bool, violations: UnsafeBufferPointer<Violation>) {
-        violatingUses += 1
-        if checked { violatingCheckedUses += 1 }
-        self.violations += Int64(violations.count)
-        for violation in violations { byRule[violation.rule.rawValue] += 1 }
-    }
 }
 
-/// How many uses, and checked uses, fell in each (tier, jurisdiction) cell.
+/// How many uses, and checked uses, fell in each (tier, jurisdiction) cell, and how many of
+/// them broke rules, with their violations per rule.
 ///
 /// Every event with a subject is a use: counting it is one increment of one cell here,
 /// where adding it to the four totals it belongs to (its tier, all tiers, its jurisdiction,
@@ -40,19 +33,40 @@ package final class UseCounts {
     private let jurisdictions: Int
     private let cells: UnsafeMutablePointer<Int64>
     private let cellCount: Int
+    /// Per cell: violating uses, violating checked uses, violations, then one per rule.
+    private let violating: UnsafeMutablePointer<Int64>
+    private static let violatingWidth = 3 + ConsentRule.allCases.count
 
     package init(jurisdictions: Int) {
         self.jurisdictions = jurisdictions
         cellCount = Tier.allCases.count * jurisdictions * 2
         cells = .allocate(capacity: cellCount)
         cells.initialize(repeating: 0, count: cellCount)
+        let violatingCount = Tier.allCases.count * jurisdictions * Self.violatingWidth
+        violating = .allocate(capacity: violatingCount)
+        violating.initialize(repeating: 0, count: violatingCount)
     }
 
-    deinit { cells.deallocate() }
+    deinit {
+        cells.deallocate()
+        violating.deallocate()
+    }
 
     @inline(__always)
     package func count(tier: Tier, jurisdiction: Int, checked: Bool) {
         cells[(tier.rawValue * jurisdictions + jurisdiction) << 1 | (checked ? 1 : 0)] &+= 1
+    }
+
+    /// Counts one use that broke at least one rule (besides ``count(tier:jurisdiction:checked:)``).
+    /// One cell here, where the four totals it belongs to were four array elements, each with
+    /// its copy-on-write check and a second one for its per-rule array.
+    @inline(__always)
+    package func countViolating(tier: Tier, jurisdiction: Int, checked: Bool, violations: UnsafeBufferPointer<Violation>) {
+        let cell = violating + (tier.rawValue * jurisdictions + jurisdiction) * Self.violatingWidth
+        cell[0] &+= 1
+        if checked { cell[1] &+= 1 }
+        cell[2] &+= Int64(violations.count)
+        for index in violations.indices { cell[3 + violations[index].rule.rawValue] &+= 1 }
     }
 
     /// Adds the cells to per-tier and per-jurisdiction totals; the last element of each
@@ -70,6 +84,17 @@ package final class UseCounts {
                     byJurisdiction[index].uses += uses
                     byJurisdiction[index].checkedUses += checked
                 }
+                let counts = violating + (tier.rawValue * jurisdictions + jurisdiction) * Self.violatingWidth
+                func addViolating(_ totals: inout PrivacyTotals) {
+                    totals.violatingUses += counts[0]
+                    totals.violatingCheckedUses += counts[1]
+                    totals.violations += counts[2]
+                    for rule in totals.byRule.indices { totals.byRule[rule] += counts[3 + rule] }
+                }
+                addViolating(&byTier[tier.rawValue])
+                addViolating(&byTier[byTier.count - 1])
+                addViolating(&byJurisdiction[jurisdiction])
+                addViolating(&byJurisdiction[byJurisdiction.count - 1])
             }
         }
     }

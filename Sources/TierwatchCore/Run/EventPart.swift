@@ -88,8 +88,6 @@ final class EventPart: InputPart {
     private static let batchSize = 64
     /// A batch's subject not in the shared table, until the part's own gives its id.
     private static let unresolved: Int32 = -2
-    /// The index of the all-tiers row of ``privacyByTier``.
-    private static let allTiers = Tier.allCases.count
     private let shard: ShardSpec?
     /// The file the rows being read come from, and (once read) the line bases of the
     /// part's files: a sharded run's violations carry their input position.
@@ -350,11 +348,8 @@ final class EventPart: InputPart {
         useCounts.count(tier: tier, jurisdiction: jurisdiction, checked: checked)
         guard !violations.isEmpty else { return }
         violations.withUnsafeBufferPointer { violations in
-            // Each use counts in its own row and in the all row.
-            privacyByTier[tier.rawValue].addViolating(checked: checked, violations: violations)
-            privacyByTier[Self.allTiers].addViolating(checked: checked, violations: violations)
-            privacyByJurisdiction[jurisdiction].addViolating(checked: checked, violations: violations)
-            privacyByJurisdiction[privacyByJurisdiction.count - 1].addViolating(checked: checked, violations: violations)
+            // Folded at the part's end into its tier, all tiers, its jurisdiction and all.
+            useCounts.countViolating(tier: tier, jurisdiction: jurisdiction, checked: checked, violations: violations)
         }
         for violation in violations where writeError == nil {
             let purpose = bytes(event.purposeText)
