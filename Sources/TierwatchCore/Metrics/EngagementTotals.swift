@@ -87,7 +87,7 @@ package final class EngagementAccumulator {
     package var groups: [EngagementTotals] {
         (0..<groupCount).map { group in
             var totals = group < finished.count ? finished[group] : EngagementTotals()
-            totals.add(counts: eventCounts.base + Self.countIndex(group: group, type: EventType.allCases[0]))
+            totals.add(counts: eventCounts.base + Self.firstCount(of: group))
             return totals
         }
     }
@@ -147,11 +147,15 @@ package final class EngagementAccumulator {
 
     /// Eight counters per group, one per event type (seven) by raw value.
     @inline(__always)
-    private static func countIndex(group: Int, type: EventType) -> Int { group << 3 | type.rawValue }
+    private static func countIndex(group: Int, type: EventType) -> Int { firstCount(of: group) | type.rawValue }
+
+    @inline(__always)
+    private static func firstCount(of group: Int) -> Int { group << 3 }
 
     private func see(_ group: Int) {
         groupCount = group + 1
-        if groupCount << 3 > eventCounts.capacity { eventCounts.grow(to: max(groupCount << 3, 2 * eventCounts.capacity)) }
+        let needed = Self.firstCount(of: groupCount)
+        if needed > eventCounts.capacity { eventCounts.grow(to: max(needed, 2 * eventCounts.capacity)) }
     }
 
     /// Prefetches the flags an event of `subject` in `campaign` will update, and nothing else (to
