@@ -57,11 +57,8 @@ package final class CSVTokenizer {
     private var buffer: UnsafeMutableRawPointer
     private var capacity: Int
     private var length = 0
-    /// The current record's fields: raw storage, because an array's uniqueness and capacity
-    /// checks on every append measured as a sixth of the tokenizer's instructions.
-    private var fieldStorage: UnsafeMutablePointer<CSVField>
-    private var fieldCapacity = 32
-    private var fieldCount = 0
+    /// The current record's fields (see ``FieldList``).
+    private var fieldList: FieldList
     private var nextLine = 1
     private var atFileStart: Bool
     /// A record larger than this is not a record but a broken file (an unclosed quote).
@@ -84,28 +81,15 @@ package final class CSVTokenizer {
         bufferOffset = origin
         self.stopOffset = stopOffset
         atFileStart = origin == 0
-        fieldStorage = .allocate(capacity: fieldCapacity)
+        fieldList = FieldList(capacity: 32)
     }
 
     deinit {
         buffer.deallocate()
-        fieldStorage.deallocate()
+        fieldList.storage.deallocate()
     }
 
-    private var fields: UnsafeMutableBufferPointer<CSVField> { UnsafeMutableBufferPointer(start: fieldStorage, count: fieldCount) }
-
-    @inline(__always)
-    private func appendField(_ start: Int, _ end: Int) {
-        if fieldCount == fieldCapacity {
-            let grown = UnsafeMutablePointer<CSVField>.allocate(capacity: fieldCapacity * 2)
-            grown.moveInitialize(from: fieldStorage, count: fieldCount)
-            fieldStorage.deallocate()
-            fieldStorage = grown
-            fieldCapacity *= 2
-        }
-        fieldStorage[fieldCount] = CSVField(start: start, end: end)
-        fieldCount += 1
-    }
+    private var fields: UnsafeMutableBufferPointer<CSVField> { UnsafeMutableBufferPointer(start: fieldList.storage, count: fieldList.count) }
 
     /// The physical line number of the next record, counted from `origin` (line 1).
     package var line: Int { nextLine }
@@ -186,7 +170,7 @@ package final class CSVTokenizer {
             nextLine += scan.lines
             position = scan.next
             // A blank line is not a record.
-            if fieldCount == 1 && fieldStorage[0].start == fieldStorage[0].end && scan.problem == nil {
+            if fieldList.count == 1 && fieldList.storage[0].start == fieldList.storage[0].end && scan.problem == nil {
                 continue
             }
             var problem = scan.problem
@@ -204,7 +188,7 @@ package final class CSVTokenizer {
             if !valid { problem = firstInvalidUTF8Field() }
             try onRecord(
                 CSVRecord(
-                    line: startLine, fields: UnsafeBufferPointer(start: fieldStorage, count: fieldCount),
+                    line: startLine, fields: UnsafeBufferPointer(start: fieldList.storage, count: fieldList.count),
                     base: UnsafeRawPointer(buffer), problem: problem))
         }
         // Keep the incomplete tail for the next block.
@@ -234,9 +218,15 @@ package final class CSVTokenizer {
     }
 
     /// Tokenizes one record starting at `start`, or returns nil when it is incomplete.
+    ///
+    /// The fields are gathered in a local ``FieldList`` and stored back once: as stored
+    /// properties of the tokenizer, every field's append loaded its storage, count and
+    /// capacity through `self` and stored the count back.
     @inline(__always)
     private func scanRecord(from start: Int, final: Bool, _ separators: inout SeparatorIndex) -> Scan? {
-        fieldCount = 0
+        var fields = fieldList
+        fields.count = 0
+        defer { fieldList = fields }
         let bytes = UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self)
         let end = length
         var i = start
@@ -263,58 +253,55 @@ package final class CSVTokenizer {
                     i = candidate
                     if !found { while i < end && bytes[i] != quote && bytes[i] != lf { i += 1 } }
                     guard i < end else { return nil }  // unclosed quote: wait for more, or finish() reports it
-                    let b = bytes[i]
-                    if b == quote {
+                    if bytes[i] == quote {
                         if i + 1 >= end {
                             if !final { return nil }
                             contentEnd = i
-                            i += 1
                         } else if bytes[i + 1] == quote {
-                            escapedFields |= 1 << UInt64(min(fieldCount, 63))
-                            i += 2
+                            escapedFields |= 1 << UInt64(min(fields.count, 63))
+                            i += 1
                         } else {
                             contentEnd = i
-                            i += 1
                         }
                     } else {  // an LF
                         lines += 1
-                        i += 1
                     }
+                    i += 1
                 }
-                appendField(contentStart, contentEnd)
+                fields.append(contentStart, contentEnd)
                 // After the closing quote: a delimiter, a line end or the end of input.
                 if i < end {
                     let b = bytes[i]
                     if b != comma && b != lf && b != cr {
-                        note("text after a closing quote", field: fieldCount)
+                        note("text after a closing quote", field: fields.count)
                         while i < end && bytes[i] != comma && bytes[i] != lf && bytes[i] != cr { i += 1 }
                     }
                 }
             } else {
+                // Candidates for the field's end come from the separator index (a comma,
+                // quote, CR or LF, or another byte below 0x2D, skipped); the byte loop
+                // finishes the last few bytes of the buffer, which no block covers.
                 let fieldStart = i
-                // Candidates for the field's end come from the separator index; the byte
-                // loop finishes the last few bytes of the buffer, which no block covers.
-                var ended = false
-                while !ended {
+                while true {
                     let (candidate, found) = separators.next(bytes, from: i, end: end, quoted: false)
                     i = candidate
-                    guard found else { break }
+                    guard found else {
+                        while i < end {
+                            let b = bytes[i]
+                            if b == comma || b == lf || b == cr { break }
+                            if b == quote { note("a quote inside an unquoted field", field: fields.count + 1) }
+                            i += 1
+                        }
+                        break
+                    }
                     // Candidates are below 0x2D: one bit test says whether this one ends the
                     // field (a comparison per kind compiled to a jump table, mispredicted).
                     let b = bytes[i]
-                    ended = Self.fieldEnds >> UInt64(b) & 1 != 0
-                    if !ended {
-                        if b == quote { note("a quote inside an unquoted field", field: fieldCount + 1) }
-                        i += 1
-                    }
-                }
-                while !ended && i < end {
-                    let b = bytes[i]
-                    if b == comma || b == lf || b == cr { break }
-                    if b == quote { note("a quote inside an unquoted field", field: fieldCount + 1) }
+                    if Self.fieldEnds >> UInt64(b) & 1 != 0 { break }
+                    if b == quote { note("a quote inside an unquoted field", field: fields.count + 1) }
                     i += 1
                 }
-                appendField(fieldStart, i)
+                fields.append(fieldStart, i)
             }
             // Delimiter or record end.
             guard i < end else {
@@ -324,20 +311,16 @@ package final class CSVTokenizer {
             // A comma, CR or LF. A bit test rather than `b == comma`, which the compiler
             // merged with the other byte comparisons into one mispredicted jump table.
             let b = bytes[i]
+            i += 1
             if Self.comma >> UInt64(b & 63) & 1 != 0 {
-                i += 1
-                if i >= end && !final { return nil }
-                if i >= end {
-                    appendField(i, i)
-                    return Scan(next: end, lines: lines, problem: problem, escapedFields: escapedFields)
-                }
-                continue
+                if i < end { continue }
+                if !final { return nil }
+                fields.append(i, i)
+                return Scan(next: end, lines: lines, problem: problem, escapedFields: escapedFields)
             }
             if b == cr {
-                if i + 1 >= end && !final { return nil }
-                i += (i + 1 < end && bytes[i + 1] == lf) ? 2 : 1
-            } else {
-                i += 1
+                if i >= end && !final { return nil }
+                if i < end && bytes[i] == lf { i += 1 }
             }
             return Scan(next: i, lines: lines + 1, problem: problem, escapedFields: escapedFields)
         }
@@ -371,6 +354,35 @@ package final class CSVTokenizer {
             return CSVProblem(field: index + 1, reason: "invalid UTF-8")
         }
         return nil
+    }
+}
+
+/// The fields of the record being scanned: raw storage, because an array's uniqueness and
+/// capacity checks on every append measured as a sixth of the tokenizer's instructions.
+private struct FieldList {
+    var storage: UnsafeMutablePointer<CSVField>
+    var capacity: Int
+    var count = 0
+
+    init(capacity: Int) {
+        storage = .allocate(capacity: capacity)
+        self.capacity = capacity
+    }
+
+    @inline(__always)
+    mutating func append(_ start: Int, _ end: Int) {
+        if count == capacity { grow() }
+        storage[count] = CSVField(start: start, end: end)
+        count += 1
+    }
+
+    @inline(never)
+    private mutating func grow() {
+        let grown = UnsafeMutablePointer<CSVField>.allocate(capacity: capacity * 2)
+        grown.moveInitialize(from: storage, count: count)
+        storage.deallocate()
+        storage = grown
+        capacity *= 2
     }
 }
 
