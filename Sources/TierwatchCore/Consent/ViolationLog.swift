@@ -150,6 +150,16 @@ package final class ViolationLog {
         self.tracksPositions = tracksPositions
     }
 
+    /// The log of the part that comes first in input order, writing its rows straight into
+    /// `run`'s file: they are the file's first rows, so absorbing them copies nothing (with
+    /// one thread there is one part, and no row is written twice). The part must be the
+    /// first that `run` absorbs, and must be done before `run` absorbs another.
+    package init(rowsInto run: ViolationLog) {
+        writer = run.writer
+        evidenceLimit = run.evidenceLimit
+        tracksPositions = run.tracksPositions
+    }
+
     /// A sharded run's log also keeps, per row, its event's input position and where the
     /// row ends in the file, so that `merge` can interleave the shards' rows in input order.
     package let tracksPositions: Bool
@@ -157,14 +167,16 @@ package final class ViolationLog {
     package private(set) var rowEnds: [Int64] = []
     package var path: String { writer.path }
 
-    /// Appends a part's rows and adds up its counts; the part's campaign id `c` is
-    /// `campaignMap(c)` here. Then deletes the part's file.
+    /// Appends a part's rows (unless it wrote them here: ``init(rowsInto:)``) and adds up its
+    /// counts; the part's campaign id `c` is `campaignMap(c)` here. Then deletes the part's file.
     package func absorb(_ part: ViolationLog, campaignMap: PartIDs, lineBases: [Int: Int] = [:]) throws(TierwatchError) {
+        let copies = part.writer !== writer
         if tracksPositions {
             // A part counts lines from its own start; its files' line bases make them file-wide.
             func fileWide(_ position: Int64) -> Int64 { position + Int64(lineBases[Int(position >> 40)] ?? 0) }
             positions.append(contentsOf: part.positions.map(fileWide))
-            let start = writer.position
+            // Rows written here already end where the file says.
+            let start = copies ? writer.position : 0
             rowEnds.append(contentsOf: part.rowEnds.map { $0 + start })
             for rule in ConsentRule.allCases where part.evidence[rule] != nil {
                 for index in part.evidence[rule]!.indices { part.evidence[rule]![index].position = fileWide(part.evidence[rule]![index].position) }
@@ -173,13 +185,15 @@ package final class ViolationLog {
         // The part's rows are copied on another thread (over a gigabyte on a 10M week where
         // most uses break a rule; at the end of a run the other threads have nothing to do).
         // A sharded log reads its writer's position above, so it waits for each copy.
-        let writer = UncheckedSendable(writer), rows = UncheckedSendable(part.writer)
-        appends.add { () throws(TierwatchError) in
-            try writer.value.append(rowsOf: rows.value)
-            try writer.value.startWriteback()
-            unlink(rows.value.path)
+        if copies {
+            let writer = UncheckedSendable(writer), rows = UncheckedSendable(part.writer)
+            appends.add { () throws(TierwatchError) in
+                try writer.value.append(rowsOf: rows.value)
+                try writer.value.startWriteback()
+                unlink(rows.value.path)
+            }
+            if tracksPositions { try appends.wait() }
         }
-        if tracksPositions { try appends.wait() }
         total += part.total
         Self.add(part.matrixCounts, into: &matrixCounts)
         for (campaign, count) in part.campaigns.enumerated() where count > 0 {

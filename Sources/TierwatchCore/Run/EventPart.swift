@@ -13,7 +13,9 @@ struct EventContext {
     let currencies: ByteInterner
     let evaluator: PolicyEvaluator
     let pseudonyms: Pseudonymizer
-    /// Where part `i` writes its violation rows until they are merged.
+    /// The run's violations: the first part writes its rows there, and part `i > 0` at
+    /// `violationPath(i)` until they are merged.
+    let violations: ViolationLog
     let violationPath: (Int) -> String
     /// In a sharded run, the subjects this run owns.
     let shard: ShardSpec?
@@ -119,9 +121,14 @@ final class EventPart: InputPart {
         jurisdictionCodes = ByteTable(context.job.policy.jurisdictions.map(\.code))
         profilingPurpose = ByteTable([context.job.policy.profilingPurpose])
         shard = context.shard
-        violationLog = try ViolationLog(
-            path: context.violationPath(index), evidenceLimit: context.job.evidenceRows,
-            mode: context.job.csvMode(for: "violations.csv"), part: true, tracksPositions: context.shard != nil)
+        // The first part starts at the input's start, so it is never reread (see
+        // `InOrderMerger`) and is merged first: its rows go straight into the run's file.
+        violationLog =
+            index == 0
+            ? ViolationLog(rowsInto: context.violations)
+            : try ViolationLog(
+                path: context.violationPath(index), evidenceLimit: context.job.evidenceRows,
+                mode: context.job.csvMode(for: "violations.csv"), part: true, tracksPositions: context.shard != nil)
     }
 
     func beginPiece(file: ResolvedFile) {
