@@ -91,6 +91,55 @@ struct ByteInternerTests {
         small.append(newKeys: more)
         for (index, key) in keys.enumerated() where key.withUnsafeBytes({ small.lookup($0) }) != Int32(index) { wrong += 1 }
         #expect(wrong == 0)
+        // Two of these keys share a ShortKey: no perfect hash tells them apart.
+        #expect(!interner.hasSmallIndex && !small.hasSmallIndex)
+    }
+
+    @Test("a vocabulary's perfect hash finds each of its keys and nothing else, as keys are added one by one or appended")
+    func vocabularyPerfectHash() {
+        let vocabulary = [
+            "delivered", "open", "click", "conversion", "bounce", "unsubscribe", "holdout", "EU", "US-CA", "US-other",
+            "other", "a_value_longer_than_sixteen_bytes",
+        ].map { Array($0.utf8) }
+        // Near misses: a byte changed, added or dropped at either end or in the middle.
+        var misses: [[UInt8]] = [[], [0], Array("EUR".utf8), Array("delivere".utf8)]
+        for key in vocabulary where !key.isEmpty {
+            for position in [0, key.count / 2, key.count - 1] {
+                var changed = key
+                changed[position] ^= 0x20
+                misses.append(changed)
+            }
+            misses.append(key + [UInt8(ascii: "x")])
+            misses.append(Array(key.dropFirst()))
+            misses.append(Array(key.dropLast()))
+        }
+        misses.removeAll { vocabulary.contains($0) }
+        let oneByOne = ByteInterner(capacity: 4)
+        var wrong = 0
+        for (count, key) in vocabulary.enumerated() {
+            #expect(key.withUnsafeBytes { oneByOne.intern($0) } == Int32(count))
+            #expect(oneByOne.hasSmallIndex, "a perfect hash for \(count + 1) keys")
+            for (index, known) in vocabulary[...count].enumerated() where known.withUnsafeBytes({ oneByOne.lookup($0) }) != Int32(index) {
+                wrong += 1
+            }
+            for miss in misses + vocabulary[(count + 1)...] where miss.withUnsafeBytes({ oneByOne.lookup($0) }) != nil { wrong += 1 }
+        }
+        #expect(wrong == 0, "every known key found at its id, every other key missed")
+        let appended = ByteInterner(capacity: 4), rest = ByteInterner(capacity: 4)
+        for key in vocabulary[..<5] { _ = key.withUnsafeBytes { appended.intern($0) } }
+        for key in vocabulary[5...] { _ = key.withUnsafeBytes { rest.intern($0) } }
+        appended.append(newKeys: rest)
+        #expect(appended.hasSmallIndex)
+        for (index, key) in vocabulary.enumerated() where key.withUnsafeBytes({ appended.lookup($0) }) != Int32(index) { wrong += 1 }
+        for miss in misses where miss.withUnsafeBytes({ appended.lookup($0) }) != nil { wrong += 1 }
+        #expect(wrong == 0)
+        // A thirteenth key moves lookups to the hashed slots; all thirteen are still found.
+        #expect(Array("thirteenth".utf8).withUnsafeBytes { appended.intern($0) } == 12)
+        for (index, key) in (vocabulary + [Array("thirteenth".utf8)]).enumerated()
+        where key.withUnsafeBytes({ appended.lookup($0) }) != Int32(index) {
+            wrong += 1
+        }
+        #expect(wrong == 0)
     }
 }
 

@@ -18,6 +18,14 @@ package final class ByteInterner {
     private var mask: Int
     /// The first ``linearLimit`` keys' ``ShortKey``s, for ``linearLookup(_:)``.
     private let shortKeys = UnsafeMutablePointer<ShortKey>.allocate(capacity: linearLimit)
+    /// While there are at most ``linearLimit`` keys: a perfect hash of their ``ShortKey``s,
+    /// the id at ``smallSlot(_:_:)`` (-1 where none), so that a vocabulary lookup compares
+    /// one key, not up to twelve: which of them matched was a branch the processor
+    /// mispredicted on most lookups (a value's tier, event type or jurisdiction is anyone's
+    /// guess). `smallMultiplier` 0: no perfect hash was found, keys are compared one by one.
+    private let smallIndex = UnsafeMutablePointer<Int8>.allocate(capacity: 1 << smallIndexBits)
+    private var smallMultiplier: UInt64 = 0
+    private static let smallIndexBits = 6
 
     package init(capacity: Int = 1024) {
         var size = 16
@@ -26,6 +34,7 @@ package final class ByteInterner {
         slotStorage = LargeBuffer(zeroedCapacity: 2 * size)
         slots = slotStorage.base
         mask = size - 1
+        smallIndex.initialize(repeating: -1, count: 1 << Self.smallIndexBits)
     }
 
     /// The number of distinct keys.
@@ -51,10 +60,13 @@ package final class ByteInterner {
         if let found { return found }
         let id = Int32(hashes.count)
         (slots[2 * slot], slots[2 * slot + 1]) = Self.entry(key, hash: hash, id: id, offset: arena.count)
-        if Int(id) < Self.linearLimit { shortKeys[Int(id)] = ShortKey(key) }
         arena.append(contentsOf: key)
         offsets.append(arena.count)
         hashes.append(hash)
+        if Int(id) < Self.linearLimit {
+            shortKeys[Int(id)] = ShortKey(key)
+            indexSmall()
+        }
         // Grow at 3/4 full: linear probing with a well-mixed hash stays short up to there.
         if hashes.count * 4 > slotCount * 3 { grow() }
         return id
@@ -117,13 +129,56 @@ package final class ByteInterner {
     @inline(__always)
     private func linearLookup(_ key: UnsafeRawBufferPointer) -> Int32? {
         let wanted = ShortKey(key)
+        if smallMultiplier != 0 {
+            let id = Int(smallIndex[Self.smallSlot(wanted, smallMultiplier)])
+            return id >= 0 && shortKeys[id] == wanted && (key.count <= 16 || equals(id, key)) ? Int32(id) : nil
+        }
         for id in 0..<min(hashes.count, Self.linearLimit) where shortKeys[id] == wanted && (key.count <= 16 || equals(id, key)) {
             return Int32(id)
         }
         return nil
     }
 
-    deinit { shortKeys.deallocate() }
+    /// The slot of `key` in ``smallIndex`` under `multiplier`.
+    @inline(__always)
+    private static func smallSlot(_ key: ShortKey, _ multiplier: UInt64) -> Int {
+        let folded = key.first ^ key.last &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: key.length)
+        return Int(truncatingIfNeeded: (folded &* multiplier) >> UInt64(64 - smallIndexBits))
+    }
+
+    /// Rebuilds ``smallIndex`` for the first keys: the first multiplier of a fixed sequence
+    /// under which no two of them share a slot (twelve keys in 64 slots: about one in three
+    /// multipliers does). Keys longer than 16 bytes may share a ``ShortKey``, which no
+    /// multiplier tells apart; those are compared one by one.
+    private func indexSmall() {
+        let keys = min(hashes.count, Self.linearLimit), size = 1 << Self.smallIndexBits
+        smallMultiplier = 0
+        for attempt in 1...64 {
+            let multiplier = 0x9E37_79B9_7F4A_7C15 &* UInt64(attempt) | 1
+            smallIndex.update(repeating: -1, count: size)
+            var clash = false
+            for id in 0..<keys {
+                let slot = Self.smallSlot(shortKeys[id], multiplier)
+                if smallIndex[slot] >= 0 {
+                    clash = true
+                    break
+                }
+                smallIndex[slot] = Int8(id)
+            }
+            if !clash {
+                smallMultiplier = multiplier
+                return
+            }
+        }
+    }
+
+    /// Whether vocabulary lookups go through the perfect hash (for tests).
+    package var hasSmallIndex: Bool { smallMultiplier != 0 }
+
+    deinit {
+        shortKeys.deallocate()
+        smallIndex.deallocate()
+    }
 
     /// The two words of `key`'s slot.
     @inline(__always)
@@ -230,6 +285,7 @@ package final class ByteInterner {
         hashes += other.hashes
         if first < Self.linearLimit {
             for id in first..<min(hashes.count, Self.linearLimit) { withBytes(Int32(id)) { shortKeys[id] = ShortKey($0) } }
+            indexSmall()
         }
         var size = slotCount
         while hashes.count * 4 > size * 3 { size *= 2 }
