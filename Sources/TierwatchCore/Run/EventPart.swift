@@ -123,12 +123,22 @@ final class EventPart: InputPart {
         shard = context.shard
         // The first part starts at the input's start, so it is never reread (see
         // `InOrderMerger`) and is merged first: its rows go straight into the run's file.
-        violationLog =
-            index == 0
-            ? ViolationLog(rowsInto: context.violations)
-            : try ViolationLog(
-                path: context.violationPath(index), evidenceLimit: context.job.evidenceRows,
-                mode: context.job.csvMode(for: "violations.csv"), part: true, tracksPositions: context.shard != nil)
+        do throws(TierwatchError) {
+            violationLog =
+                index == 0
+                ? ViolationLog(rowsInto: context.violations)
+                : try ViolationLog(
+                    path: context.violationPath(index), evidenceLimit: context.job.evidenceRows,
+                    mode: context.job.csvMode(for: "violations.csv"), part: true, tracksPositions: context.shard != nil)
+        } catch {
+            // No deinit runs for a part that failed to initialise: free what `deinit` would.
+            batchStorage.deallocate()
+            scratch.deallocate()
+            detailBytes.deallocate()
+            jurisdictionCodes.deallocate()
+            profilingPurpose.deallocate()
+            throw error
+        }
     }
 
     func beginPiece(file: ResolvedFile) {
