@@ -101,7 +101,21 @@ final class EventPart: InputPart {
     /// even when an export puts something unique into the field.
     private static let categorySetLimit = 4096
 
-    init(_ context: EventContext, index: Int) throws(TierwatchError) {
+    /// Part `index` of the events. Its violation log is made before the part, which then
+    /// cannot fail: a part's raw buffers are never left without the deinit that frees them.
+    convenience init(_ context: EventContext, index: Int) throws(TierwatchError) {
+        // The first part starts at the input's start, so it is never reread (see
+        // `InOrderMerger`) and is merged first: its rows go straight into the run's file.
+        let violationLog =
+            index == 0
+            ? ViolationLog(rowsInto: context.violations)
+            : try ViolationLog(
+                path: context.violationPath(index), evidenceLimit: context.job.evidenceRows,
+                mode: context.job.csvMode(for: "violations.csv"), part: true, tracksPositions: context.shard != nil)
+        self.init(context, index: index, violationLog: violationLog)
+    }
+
+    private init(_ context: EventContext, index: Int, violationLog: ViolationLog) {
         job = context.job
         period = context.period
         purposes = context.purposes
@@ -121,24 +135,7 @@ final class EventPart: InputPart {
         jurisdictionCodes = ByteTable(context.job.policy.jurisdictions.map(\.code))
         profilingPurpose = ByteTable([context.job.policy.profilingPurpose])
         shard = context.shard
-        // The first part starts at the input's start, so it is never reread (see
-        // `InOrderMerger`) and is merged first: its rows go straight into the run's file.
-        do throws(TierwatchError) {
-            violationLog =
-                index == 0
-                ? ViolationLog(rowsInto: context.violations)
-                : try ViolationLog(
-                    path: context.violationPath(index), evidenceLimit: context.job.evidenceRows,
-                    mode: context.job.csvMode(for: "violations.csv"), part: true, tracksPositions: context.shard != nil)
-        } catch {
-            // No deinit runs for a part that failed to initialise: free what `deinit` would.
-            batchStorage.deallocate()
-            scratch.deallocate()
-            detailBytes.deallocate()
-            jurisdictionCodes.deallocate()
-            profilingPurpose.deallocate()
-            throw error
-        }
+        self.violationLog = violationLog
     }
 
     func beginPiece(file: ResolvedFile) {
