@@ -199,14 +199,18 @@ package final class EngagementAccumulator {
             }
             for offset in 0..<Self.denseGroups { denseFlags[target + offset] |= flags[index + offset] }
         }
-        // Translated pairs mostly keep their numbers (subjects and campaigns the run knew):
-        // those land front to back, a sweep through the table.
         func translate(_ group: Int, _ member: Int32) -> (group: Int, subject: Int32) {
             (Self.group(campaign: campaign(Int32(group - Self.firstCampaignGroup))), subject(member))
         }
         campaignFlags.absorb(part.campaignFlags, translate: translate)
         part.campaignLog.drain { campaignFlags.absorb(words: $0, translate: translate) }
     }
+
+    /// Puts the logged (campaign, subject) pairs into this accumulator's own table. The run
+    /// calls it on the first part's accumulator as soon as that becomes the run's, while
+    /// other parts are still being read: left to ``finish(threads:)``, a million pairs went
+    /// in on one thread at the run's end while the others had nothing to do.
+    package func settleLog() { campaignLog.drain { campaignFlags.absorb(words: $0) { ($0, $1) } } }
 
     /// Folds the per-subject flags into the distinct counts; call once at the end.
     ///
@@ -216,7 +220,7 @@ package final class EngagementAccumulator {
     /// mispredicted on about every other subject); the distinct counts come from those
     /// sixteen totals per group.
     package func finish(threads: Int = 1) {
-        campaignLog.drain { campaignFlags.absorb(words: $0) { ($0, $1) } }
+        settleLog()
         let slices = max(1, threads)
         let groupCount = groupCount
         // Per slice: occurrences at (group + 1) * 16 + flags; (0, 0) counts empty table slots.
@@ -392,14 +396,8 @@ package final class PairFlags {
         }
     }
 
-    /// Adds every entry of `other`, its pair translated by `translate`.
-    ///
-    /// The translated entries are inserted in hash order, so they land front to back, one
-    /// sweep through this table. `other`'s own order is not enough: a part numbers the
-    /// campaigns (and the subjects with no consent record) it meets itself, so most of its
-    /// pairs change key, and inserted in its order they would land all over this table, a
-    /// cache miss each. One counting pass on the hash's top 16 bits orders them closely
-    /// enough: what is left out of order stays within a few kilobytes of the table.
+    /// Adds every entry of `other`, its pair translated by `translate` (see
+    /// ``absorb(words:translate:)``).
     package func absorb(_ other: PairFlags, translate: (Int, Int32) -> (group: Int, subject: Int32)) {
         guard other.count > 0 else { return }
         var words = [UInt64](repeating: 0, count: other.count)
@@ -413,30 +411,30 @@ package final class PairFlags {
 
     /// Adds entries given as words (``word(group:subject:bits:)``, repeats allowed), their
     /// pair translated by `translate`; `words` is used as scratch space.
+    ///
+    /// A part numbers the campaigns (and the subjects with no consent record) it meets
+    /// itself, so most of its pairs change key: they land all over this table, a cache miss
+    /// each, overlapped by prefetching.
     package func absorb(words: UnsafeMutableBufferPointer<UInt64>, translate: (Int, Int32) -> (group: Int, subject: Int32)) {
-        // Room for every word first (few repeat a pair). This is not only to keep slots from
-        // moving meanwhile: the words go in in hash order, and into a table too small for
-        // them all the first ones (the lowest hashes) would pile up at its start, one cluster
-        // that every later insert walks through before the table grows (quadratic: 16 s for
-        // 600K words into 32K slots).
+        // Room for every word first (few repeat a pair): the table grows once, not at every
+        // doubling along the way, and no slot moves between its prefetch and its insert.
         while (count + words.count) * 2 > capacity { grow() }
-        let buckets = 1 << 16
-        var starts = [Int](repeating: 0, count: buckets + 1)
         for index in words.indices {
             let entry = Self.entry(words[index])
             let pair = translate(entry.group, entry.subject)
-            let word = Self.key(group: pair.group, subject: pair.subject) | UInt64(entry.bits)
-            words[index] = word
-            starts[Int(ByteInterner.mix(word & ~0xF) >> 48) + 1] += 1
+            words[index] = Self.key(group: pair.group, subject: pair.subject) | UInt64(entry.bits)
         }
-        for bucket in 0..<buckets { starts[bucket + 1] += starts[bucket] }
-        var ordered = [UInt64](repeating: 0, count: words.count)
-        for word in words {
-            let bucket = Int(ByteInterner.mix(word & ~0xF) >> 48)
-            ordered[starts[bucket]] = word
-            starts[bucket] += 1
+        // In the order given, each insert's first slot asked for a few inserts ahead: the
+        // table's misses overlap instead of being waited for one by one. (The words used to
+        // be put in hash order first, for one sweep through the table; but a sweep that
+        // sparse was too uneven for the hardware's prefetcher, and the first slot's load
+        // still took 42% of this function's samples. Prefetched, 1.8 times fewer samples in
+        // all, and no sorting pass or array.)
+        let ahead = 16
+        for index in words.indices {
+            if index + ahead < words.count { prefetch(self.words + home(words[index + ahead] & ~0xF)) }
+            insert(key: words[index] & ~0xF, bits: words[index] & 0xF)
         }
-        for word in ordered { insert(key: word & ~0xF, bits: word & 0xF) }
     }
 
     /// Room reserved for growing in place: 2^30 slots (8 GiB of address space, none of it

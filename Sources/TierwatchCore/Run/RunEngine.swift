@@ -231,6 +231,7 @@ package final class RunEngine {
         // tables become the run's instead of being copied.
         if mergedParts == 0 && subjectMap.isIdentity && campaignMap.isIdentity && currencyMap.isIdentity {
             engagement = part.engagement
+            engagement.settleLog()
         } else {
             engagement.absorb(
                 part.engagement, subject: { subjectMap($0) }, campaign: { campaignMap($0) }, currency: { currencyMap($0) })
