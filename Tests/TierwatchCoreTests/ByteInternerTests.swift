@@ -168,6 +168,46 @@ struct PartInternerTests {
         #expect(shared.count == sharedKeys, "the shared table is only read")
     }
 
+    @Test(
+        "merging parts in order numbers their new keys as interning every key in that order would, keys new to several parts once",
+        arguments: [3, 2000])
+    func mergedParts(sharedKeys: Int) {
+        // 3 shared keys: the merged table starts by comparing keys one by one (and the first
+        // part's keys cross that limit); 2000: it hashes, and grows while parts are merged.
+        let keys = ByteInternerTests.keys()
+        let shared = ByteInterner(capacity: 4)
+        for key in keys[..<sharedKeys] { _ = key.withUnsafeBytes { shared.intern($0) } }
+        let merged = MergedIDs(shared)
+        // Three parts that each meet a stretch of the keys, the stretches overlapping, and
+        // some shared keys.
+        let rest = keys.count - sharedKeys
+        let stretches = [0..<rest / 2, rest / 3..<rest * 3 / 4, rest / 4..<rest]
+        let parts = stretches.map { stretch in
+            let part = PartInterner(shared: shared)
+            for offset in stretch.reversed() { _ = keys[sharedKeys + offset].withUnsafeBytes { part.id($0) } }
+            for key in keys[..<min(sharedKeys, 5)] { _ = key.withUnsafeBytes { part.id($0) } }
+            return part
+        }
+        // The reference: one table interning every part's keys in part order, then id order.
+        let reference = ByteInterner(capacity: 4)
+        for key in keys[..<sharedKeys] { _ = key.withUnsafeBytes { reference.intern($0) } }
+        var wrong = 0
+        for part in parts {
+            let ids = merged.merge(part)
+            for id in Int32(0)..<Int32(sharedKeys) + Int32(part.addedCount) {
+                let expected = part.withBytes(id) { reference.intern($0) }
+                if ids(id) != expected { wrong += 1 }
+            }
+        }
+        #expect(wrong == 0, "every part's id translates to the id interning in merge order gives")
+        merged.commit()
+        #expect(shared.count == keys.count, "every key once, however many parts met it")
+        var misplaced = 0
+        for id in 0..<Int32(keys.count) where shared.withBytes(id, { Array($0) }) != reference.withBytes(id, { Array($0) }) { misplaced += 1 }
+        for key in keys where key.withUnsafeBytes({ shared.lookup($0) }) != key.withUnsafeBytes({ reference.lookup($0) }) { misplaced += 1 }
+        #expect(misplaced == 0, "the shared table then holds each key under that id, and finds it")
+    }
+
     /// Looks `key` up in `cache`, recording every key `make` is called for in `asked`.
     private func lookUp<Value>(
         _ cache: LastKey<Value>, _ key: [UInt8], asked: inout [[UInt8]], _ make: (UnsafeRawBufferPointer) -> Value?
