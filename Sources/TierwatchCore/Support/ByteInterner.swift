@@ -99,7 +99,12 @@ package final class ByteInterner {
     @inline(__always)
     package func touch(hash: UInt64) {
         guard hashes.count > Self.linearLimit else { return }
-        prefetch(slots + 2 * (Int(truncatingIfNeeded: hash) & mask))
+        let slot = Int(truncatingIfNeeded: hash) & mask
+        prefetch(slots + 2 * slot)
+        // And the slot after it, where linear probing goes next when another key sits in
+        // the first: on the same cache line (then this costs no second miss) except when the
+        // first is its line's last.
+        prefetch(slots + 2 * ((slot + 1) & mask))
     }
 
     /// Vocabularies (tiers, event types, purposes, categories) have a handful of values:
