@@ -144,6 +144,14 @@ struct ShardParts {
 package enum InputStream {
     package static let blockSize = 1 << 20
 
+    /// How far ahead of its reading a stream asks the kernel for the file's pages
+    /// (`POSIX_FADV_WILLNEED` starts reading them and returns at once). Where they are not
+    /// cached, the disk then works while the blocks before them are parsed, instead of each
+    /// read waiting for its own pages: the kernel's read-ahead alone left a part that began
+    /// at a cut waiting half a second for its first megabytes. Where they are cached, the
+    /// advice finds them there and costs next to nothing.
+    package static let readAhead: Int64 = 32 << 20
+
     /// Reads `file`, calling `body` with decompressed blocks; returns SHA-256 (hex) and size.
     package static func read(
         _ file: ResolvedFile, _ body: (UnsafeRawBufferPointer) throws -> Void
@@ -209,7 +217,13 @@ package enum InputStream {
         let own = space == nil ? UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 16) : nil
         defer { own?.deallocate() }
         var position = offset
+        var advised = offset
         while true {
+            // Keep 16–32 MiB ahead of the reading asked for (advice only: a failure changes nothing).
+            if position + readAhead / 2 >= advised {
+                _ = posix_fadvise(fd, off_t(advised), off_t(readAhead), POSIX_FADV_WILLNEED)
+                advised += readAhead
+            }
             let block = own ?? space!(blockSize)
             let count = pread(fd, block.baseAddress, blockSize, off_t(position))
             if count < 0 {
