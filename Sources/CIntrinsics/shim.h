@@ -1,8 +1,10 @@
 #pragma once
 
-// What Swift lacks for two hot loops: a prefetch, and SSE2's byte compares with movemask
-// (Swift's SIMD types compile a mask's lanes to a loop through memory). Header only: the
-// functions are inlined into the Swift that calls them; no library is linked.
+// What Swift lacks for a few hot loops: a prefetch, SSE2's byte compares with movemask
+// (Swift's SIMD types compile a mask's lanes to a loop through memory), and relaxed atomic
+// loads and stores of words in a plain buffer (Synchronization's `Atomic` is a value of its
+// own, not a view of memory). Header only: the functions are inlined into the Swift that
+// calls them; no library is linked.
 
 #include <stdint.h>
 #if defined(__SSE2__)
@@ -11,6 +13,12 @@
 
 // A hint that `address` will be read soon: the load starts now and nothing waits for it.
 static inline void tw_prefetch(const void *address) { __builtin_prefetch(address, 0, 3); }
+
+// The word at `address`, read atomically with no ordering: another thread may store it.
+static inline uint64_t tw_load_relaxed(const uint64_t *address) { return __atomic_load_n(address, __ATOMIC_RELAXED); }
+
+// Stores `value` at `address` atomically with no ordering: other threads may read it.
+static inline void tw_store_relaxed(uint64_t *address, uint64_t value) { __atomic_store_n(address, value, __ATOMIC_RELAXED); }
 
 // What the CSV tokenizer needs to know of 64 bytes; bit k of each mask stands for byte k.
 typedef struct {

@@ -63,11 +63,16 @@ package final class SHA256Hasher {
 
     static func finish(_ context: OpaquePointer) -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: digestLength) { buffer, count in
-            var length: UInt32 = 0
-            guard EVP_DigestFinal_ex(context, buffer.baseAddress, &length) == 1, length == digestLength else {
-                fatalError("EVP_DigestFinal_ex failed")
-            }
-            count = Int(length)
+            finish(context, into: buffer.baseAddress!)
+            count = digestLength
+        }
+    }
+
+    /// Writes the digest's ``digestLength`` bytes at `digest`.
+    static func finish(_ context: OpaquePointer, into digest: UnsafeMutablePointer<UInt8>) {
+        var length: UInt32 = 0
+        guard EVP_DigestFinal_ex(context, digest, &length) == 1, length == digestLength else {
+            fatalError("EVP_DigestFinal_ex failed")
         }
     }
 }

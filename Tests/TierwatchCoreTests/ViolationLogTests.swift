@@ -94,6 +94,41 @@ struct ViolationLogTests {
         }
     }
 
+    @Test("pseudonymizers sharing a cache on several threads give each subject number one pseudonym, the others their own")
+    func sharedPseudonymBits() async throws {
+        let run = Pseudonymizer(key: "bench"), shared = SharedPseudonymBits(count: 500)
+        // Four threads at once; each caches numbers from 500 in its own cache, under ids that
+        // differ per thread, and numbers below 500 in the shared one, under the same ids.
+        let results = await withTaskGroup(of: (Int, [String]).self) { group in
+            for thread in 0..<4 {
+                group.addTask {
+                    // A pseudonymizer is one thread's: each task makes its own from the key.
+                    let part = Pseudonymizer(sameKeyAs: Pseudonymizer(key: "bench"), sharing: shared)
+                    var texts: [String] = []
+                    for index in (0..<700).map({ ($0 * 7 + thread * 131) % 700 }) {
+                        let id = index < 500 ? "c-\(index)" : "t\(thread)-\(index)"
+                        texts.append(Array(id.utf8).withUnsafeBytes { Pseudonymizer.text(part.pseudonymBits($0, cachedAs: index)) })
+                    }
+                    return (thread, texts)
+                }
+            }
+            return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        for thread in 0..<4 {
+            let order = (0..<700).map { ($0 * 7 + thread * 131) % 700 }
+            for (index, text) in zip(order, results[thread]!) {
+                #expect(text == run.pseudonym(index < 500 ? "c-\(index)" : "t\(thread)-\(index)"))
+            }
+        }
+        // Cached by number, not by id: a shared number computed on any thread gives its
+        // pseudonym; a number above the shared ones is the pseudonymizer's own.
+        let late = Pseudonymizer(sameKeyAs: run, sharing: shared)
+        Array("someone else".utf8).withUnsafeBytes { id in
+            #expect(Pseudonymizer.text(late.pseudonymBits(id, cachedAs: 42)) == run.pseudonym("c-42"))
+            #expect(Pseudonymizer.text(late.pseudonymBits(id, cachedAs: 600)) == run.pseudonym("someone else"))
+        }
+    }
+
     @Test("rows, counts by rule, tier, jurisdiction, campaign and severity, and evidence up to its limit")
     func countsAndEvidence() throws {
         let directory = try folder()

@@ -1,4 +1,5 @@
 import Digests
+internal import CIntrinsics
 
 /// Keyed pseudonyms for subject ids: `p_` + 16 hex digits of HMAC-SHA256(key, id).
 ///
@@ -12,19 +13,24 @@ package final class Pseudonymizer {
 
     private let key: [UInt8]
     private let mac: HMACSHA256
-    /// Per dense subject number: the pseudonym's 64 bits, and whether they are computed.
+    /// The run's cache of the subjects every part numbers alike, if it has one.
+    private let shared: SharedPseudonymBits?
+    /// Per dense subject number (less `shared`'s count): the pseudonym's 64 bits, 0 until
+    /// computed (bits that are 0 are computed again each time, which changes no result).
     private var cache: [UInt64] = []
-    private var cached: [UInt64] = []
 
     package init(key: String) {
         self.key = Array(key.utf8)
         mac = HMACSHA256(key: self.key)
+        shared = nil
     }
 
-    /// A pseudonymizer with the same key and its own MAC state and cache, for another thread.
-    package init(sameKeyAs other: Pseudonymizer) {
+    /// A pseudonymizer with the same key and its own MAC state and cache, for another
+    /// thread; subjects numbered below `shared`'s count are cached there, for all threads.
+    package init(sameKeyAs other: Pseudonymizer, sharing shared: SharedPseudonymBits? = nil) {
         key = other.key
         mac = HMACSHA256(key: key)
+        self.shared = shared
     }
 
     /// The pseudonym of raw id bytes.
@@ -32,7 +38,10 @@ package final class Pseudonymizer {
 
     /// The 64 bits a pseudonym shows: the MAC's first 8 bytes, the first one highest.
     private func bits(_ id: UnsafeRawBufferPointer) -> UInt64 {
-        mac.authenticationCode(for: id).prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: HMACSHA256.codeLength) { code in
+            mac.authenticationCode(for: id, into: code.baseAddress!)
+            return code.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
+        }
     }
 
     /// The pseudonym `bits` stand for.
@@ -66,18 +75,49 @@ package final class Pseudonymizer {
     }
 
     /// The 64 bits of the pseudonym of `id`'s bytes (see ``text(_:)``), computed once per
-    /// `id` (a dense subject number).
+    /// `id` (a dense subject number): once per run for the numbers the shared cache holds,
+    /// once per pseudonymizer for the others.
     package func pseudonymBits(_ id: UnsafeRawBufferPointer, cachedAs index: Int) -> UInt64 {
-        if index >= cache.count {
-            let count = max(index + 1, 2 * cache.count)
-            cache.append(contentsOf: repeatElement(0, count: count - cache.count))
-            cached.append(contentsOf: repeatElement(0, count: (count + 63) / 64 - cached.count))
+        var index = index
+        if let shared {
+            if index < shared.count { return shared.bits(index) { bits(id) } }
+            index -= shared.count
         }
-        let word = index / 64, bit = UInt64(1) << UInt64(index % 64)
-        if cached[word] & bit != 0 { return cache[index] }
+        if index >= cache.count { cache.append(contentsOf: repeatElement(0, count: max(index + 1, 2 * cache.count) - cache.count)) }
+        if cache[index] != 0 { return cache[index] }
         let value = bits(id)
         cache[index] = value
-        cached[word] |= bit
+        return value
+    }
+}
+
+/// Pseudonym bits that the parts of a run cache for all of them, on any thread: the
+/// subjects every part numbers alike (the subject table once the consents are read,
+/// ``PartInterner/known``). Each such subject's MAC is then computed once per run rather than
+/// once per part: on a week where most uses break a rule, eight parts on two threads
+/// computed most subjects' MACs eight times.
+///
+/// A slot is 0 until its bits are known. Slots are read and stored with relaxed atomics: two
+/// threads may compute one subject's bits at the same time, and both store the same value.
+package final class SharedPseudonymBits: @unchecked Sendable {
+    private let slots: LargeBuffer<UInt64>
+    /// Subjects numbered below this are cached here.
+    package let count: Int
+
+    package init(count: Int) {
+        // Not populated: a week with few violations touches few of its pages.
+        slots = LargeBuffer(zeroedCapacity: max(count, 1), populated: false)
+        self.count = count
+    }
+
+    /// Subject `index`'s bits, from `compute` the first time.
+    @inline(__always)
+    func bits(_ index: Int, compute: () -> UInt64) -> UInt64 {
+        let slot = slots.base + index
+        let known = tw_load_relaxed(slot)
+        if known != 0 { return known }
+        let value = compute()
+        tw_store_relaxed(slot, value)
         return value
     }
 }

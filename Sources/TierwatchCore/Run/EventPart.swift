@@ -13,6 +13,8 @@ struct EventContext {
     let currencies: ByteInterner
     let evaluator: PolicyEvaluator
     let pseudonyms: Pseudonymizer
+    /// Pseudonyms of the subjects in `subjects`, cached for all parts.
+    let sharedPseudonyms: SharedPseudonymBits
     /// The run's violations: the first part writes its rows there, and part `i > 0` at
     /// `violationPath(i)` until they are merged.
     let violations: ViolationLog
@@ -127,7 +129,9 @@ final class EventPart: InputPart {
         campaignIDs = PartInterner(shared: context.campaigns)
         currencyIDs = PartInterner(shared: context.currencies)
         evaluator = PolicyEvaluator(partOf: context.evaluator, categories: categories)
-        pseudonyms = Pseudonymizer(sameKeyAs: context.pseudonyms)
+        // The shared cache is by the subject numbers every part gives alike: `subjects`' own.
+        precondition(subjectIDs.known == context.sharedPseudonyms.count, "the subject table changed while events are read")
+        pseudonyms = Pseudonymizer(sameKeyAs: context.pseudonyms, sharing: context.sharedPseudonyms)
         // The first part's tables become the run's; the others' pairs go into the run's table.
         engagement = EngagementAccumulator(logsCampaignPairs: index > 0)
         privacyByJurisdiction = Array(repeating: PrivacyTotals(), count: context.job.policy.jurisdictions.count + 1)

@@ -180,7 +180,8 @@ package final class RunEngine {
         let context = EventContext(
             job: job, period: period, subjects: subjects, purposes: purposes, sources: sources, tiers: tiers,
             eventTypes: eventTypes, jurisdictions: jurisdictions, campaigns: campaigns, currencies: currencies,
-            evaluator: evaluator, pseudonyms: pseudonyms, violations: violationLog,
+            evaluator: evaluator, pseudonyms: pseudonyms, sharedPseudonyms: SharedPseudonymBits(count: subjects.count),
+            violations: violationLog,
             violationPath: { [workDirectory] in workDirectory + "/.violations-\($0).csv" }, shard: shard)
         let ids = (subjects: MergedIDs(subjects), campaigns: MergedIDs(campaigns), currencies: MergedIDs(currencies))
         let records = try scanner.scan(
