@@ -91,6 +91,19 @@ package final class Pseudonymizer {
     }
 }
 
+extension Pseudonymizer {
+    /// Prefetches where ``pseudonymBits(_:cachedAs:)`` will look for subject `index`'s bits.
+    @inline(__always)
+    package func touch(cachedAs index: Int) {
+        if let shared, index < shared.count {
+            shared.touch(index)
+        } else {
+            let local = index - (shared?.count ?? 0)
+            if local < cache.count { cache.withUnsafeBufferPointer { prefetch($0.baseAddress! + local) } }
+        }
+    }
+}
+
 /// Pseudonym bits that the parts of a run cache for all of them, on any thread: the
 /// subjects every part numbers alike (the subject table once the consents are read,
 /// ``PartInterner/known``). Each such subject's MAC is then computed once per run rather than
@@ -109,6 +122,9 @@ package final class SharedPseudonymBits: @unchecked Sendable {
         slots = LargeBuffer(zeroedCapacity: max(count, 1), populated: false)
         self.count = count
     }
+
+    @inline(__always)
+    func touch(_ index: Int) { prefetch(slots.base + index) }
 
     /// Subject `index`'s bits, from `compute` the first time.
     @inline(__always)
