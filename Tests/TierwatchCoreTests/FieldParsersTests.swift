@@ -68,6 +68,26 @@ struct FieldParsersTests {
         #expect(CivilCalendar.utcString(253_402_300_800_000) == "10000-01-01T00:00:00Z")
     }
 
+    @Test("instants written one after another with one day cache are written as each alone")
+    func utcDayCache() {
+        var day = CivilCalendar.UTCDay()
+        var state: UInt64 = 9
+        let out = UnsafeMutablePointer<UInt8>.allocate(capacity: CivilCalendar.maximumUTCLength)
+        defer { out.deallocate() }
+        // Runs of instants on one day, next days, days far apart, before 1970 and past 9999.
+        var instants: [Int64] = [-62_135_596_800_000, 253_402_300_800_000, 253_402_300_799_999, -1, 0]
+        for _ in 0..<5000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let last = instants.last!
+            instants.append(state % 4 == 0 ? Int64(bitPattern: state) / 1000 : last &+ Int64(state >> 40 % 20_000_000))
+        }
+        for instant in instants {
+            let count = CivilCalendar.writeUTC(instant, to: out, day: &day)
+            let written = String(decoding: UnsafeBufferPointer(start: out, count: count), as: UTF8.self)
+            #expect(written == CivilCalendar.utcString(instant), "\(instant)")
+        }
+    }
+
     @Test("formats any instant from year 1 to 9999 so that it parses back to itself")
     func utcRoundTrip() {
         var state: UInt64 = 42
