@@ -4,7 +4,7 @@
 usage: bench_compare.py TIERWATCH_BINARY DATA_DIR [DATA_DIR ...] [--runs N]
 For each data set: runs DuckDB, Tierwatch (all processors) and Tierwatch --threads 1 RUNS
 times each, interleaved, as whole processes under /usr/bin/time, each starting with the data
-set's files in the page cache; checks that all produce the same numbers (metrics, privacy
+set's files in the page cache and no writeback pending; checks that all produce the same numbers (metrics, privacy
 and survey figures per tier, and the same violation list in the same order) before any time
 counts; then prints wall time (median), CPU time (median) and peak memory (max) for each,
 and the ratios to DuckDB.
@@ -33,6 +33,15 @@ def warm(data):
             with open(os.path.join(root, name), "rb") as handle:
                 while handle.read(1 << 24):
                     pass
+
+
+def settle(data):
+    """What every timed run starts from: the data set's files in the page cache (`warm`) and
+    no writeback pending. The engine before it may have left a gigabyte of output dirty (the
+    heavy week's violations), and flushing it would otherwise compete with the next run's
+    reads and with Tierwatch's fsync of its own reports."""
+    os.sync()
+    warm(data)
 
 
 def timed(command, env=None):
@@ -103,13 +112,13 @@ def main():
             os.makedirs(f"{work}/duckdb")
             tw, tw1, dd = [], [], []
             for _ in range(runs):
-                warm(data)
+                settle(data)
                 code, *m, err = timed(dd_cmd)
                 if code != 0:
                     sys.exit(f"duckdb failed ({code}): {err}")
                 dd.append(m)
                 for runs_of, extra in ((tw, []), (tw1, ["--threads", "1"])):
-                    warm(data)
+                    settle(data)
                     code, *m, err = timed(tw_cmd + extra, env)
                     if code > 2:
                         sys.exit(f"tierwatch failed ({code}): {err}")
