@@ -28,9 +28,23 @@ struct RawBytes {
     @inline(__always)
     mutating func append(bytes: UnsafeRawBufferPointer) {
         guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
-        if count + bytes.count > capacity { grow(to: count + bytes.count) }
-        (UnsafeMutableRawPointer(base) + count).copyMemory(from: source, byteCount: bytes.count)
-        count += bytes.count
+        let length = bytes.count
+        if count + length > capacity { grow(to: count + length) }
+        let target = UnsafeMutableRawPointer(base) + count
+        // Most cells are 4–16 bytes (ids, codes, names): two words that may overlap copy them
+        // without calling memmove, and read nothing outside `bytes`.
+        if length >= 8 && length <= 16 {
+            let head = source.loadUnaligned(as: UInt64.self), tail = source.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self)
+            target.storeBytes(of: head, as: UInt64.self)
+            target.storeBytes(of: tail, toByteOffset: length - 8, as: UInt64.self)
+        } else if length >= 4 && length < 8 {
+            let head = source.loadUnaligned(as: UInt32.self), tail = source.loadUnaligned(fromByteOffset: length - 4, as: UInt32.self)
+            target.storeBytes(of: head, as: UInt32.self)
+            target.storeBytes(of: tail, toByteOffset: length - 4, as: UInt32.self)
+        } else {
+            target.copyMemory(from: source, byteCount: length)
+        }
+        count += length
     }
 
     /// Appends a literal's bytes (no `String`, so nothing to retain).
