@@ -4,9 +4,9 @@
 usage: bench_compare.py TIERWATCH_BINARY DATA_DIR [DATA_DIR ...] [--runs N]
 For each data set: runs DuckDB, Tierwatch (all processors) and Tierwatch --threads 1 RUNS
 times each, interleaved, as whole processes under /usr/bin/time, each starting with the data
-set's files in the page cache and no writeback pending; checks that all produce the same numbers (metrics, privacy
-and survey figures per tier, and the same violation list in the same order) before any time
-counts; then prints wall time (median), CPU time (median) and peak memory (max) for each,
+set's files in the page cache and no writeback pending (`settle`); checks that all produce the
+same numbers (metrics, privacy and survey figures per tier, and the same violation list in the
+same order) before any time counts; then prints wall time (median), CPU time (median) and peak memory (max) for each,
 and the ratios to DuckDB.
 """
 import bench_job
