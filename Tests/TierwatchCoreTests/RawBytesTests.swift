@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Raw byte buffer")
 struct RawBytesTests {
-    @Test("appending byte runs of every length from 0 to 40, at every offset, keeps each byte in order")
+    @Test("appending byte runs of every length from 0 to 40, at several offsets, keeps each byte in order")
     func appendsEveryLength() {
         // Source bytes that differ at every position, so that a word copied to the wrong
         // place or a byte from outside the run shows.
